@@ -242,21 +242,21 @@ static bool describe_end(PayloadReader *pr, GString *out)
 }
 
 static const EventKindInfo event_kinds[REPLAY_EV_MAX] = {
-    [REPLAY_EV_CLOCK] = { "clock", describe_clock },
-    [REPLAY_EV_RANDOM] = { "random", describe_bytes },
-    [REPLAY_EV_CHAR_READ] = { "char-read", describe_char_read },
-    [REPLAY_EV_CHAR_WRITE] = { "char-write", describe_char_write },
-    [REPLAY_EV_INPUT] = { "input", describe_bytes },
-    [REPLAY_EV_NET] = { "net", describe_bytes },
-    [REPLAY_EV_AUDIO_OUT] = { "audio-out", describe_bytes },
-    [REPLAY_EV_AUDIO_IN] = { "audio-in", describe_bytes },
-    [REPLAY_EV_ASYNC] = { "async", describe_bytes },
-    [REPLAY_EV_SHIFT] = { "shift", describe_shift },
-    [REPLAY_EV_WARP] = { "warp", describe_warp },
-    [REPLAY_EV_CHECKPOINT] = { "checkpoint", describe_checkpoint },
-    [REPLAY_EV_INTERRUPT] = { "interrupt", describe_interrupt },
-    [REPLAY_EV_SHUTDOWN] = { "shutdown", describe_shutdown },
-    [REPLAY_EV_END] = { "end", describe_end },
+    [REPLAY_EV_CLOCK] = {"clock", describe_clock},
+    [REPLAY_EV_RANDOM] = {"random", describe_bytes},
+    [REPLAY_EV_CHAR_READ] = {"char-read", describe_char_read},
+    [REPLAY_EV_CHAR_WRITE] = {"char-write", describe_char_write},
+    [REPLAY_EV_INPUT] = {"input", describe_bytes},
+    [REPLAY_EV_NET] = {"net", describe_bytes},
+    [REPLAY_EV_AUDIO_OUT] = {"audio-out", describe_bytes},
+    [REPLAY_EV_AUDIO_IN] = {"audio-in", describe_bytes},
+    [REPLAY_EV_ASYNC] = {"async", describe_bytes},
+    [REPLAY_EV_SHIFT] = {"shift", describe_shift},
+    [REPLAY_EV_WARP] = {"warp", describe_warp},
+    [REPLAY_EV_CHECKPOINT] = {"checkpoint", describe_checkpoint},
+    [REPLAY_EV_INTERRUPT] = {"interrupt", describe_interrupt},
+    [REPLAY_EV_SHUTDOWN] = {"shutdown", describe_shutdown},
+    [REPLAY_EV_END] = {"end", describe_end},
 };
 
 const char *replay_event_kind_name(unsigned kind)
@@ -277,7 +277,7 @@ int replay_event_kind_from_name(const char *name)
 bool replay_event_describe(unsigned kind, const uint8_t *payload, size_t len,
                            GString *out, Error **errp)
 {
-    PayloadReader pr = { payload, payload + len, NULL };
+    PayloadReader pr = {payload, payload + len, NULL};
     const char *name = replay_event_kind_name(kind);
     size_t start = out->len;
 

@@ -125,7 +125,7 @@ void replay_log_header_free(ReplayLogHeader *h)
 void replay_log_header_add_image(ReplayLogHeader *h, const char *role, const char *path,
                                  const uint8_t sha256[32])
 {
-    ReplayImage img = { g_strdup(role), g_strdup(path), { 0 } };
+    ReplayImage img = {g_strdup(role), g_strdup(path), {0}};
 
     memcpy(img.sha256, sha256, sizeof(img.sha256));
     g_array_append_val(h->images, img);
@@ -208,8 +208,7 @@ static bool header_take_time(ReplayLogHeader *h, const uint8_t *data, size_t len
 {
     const uint8_t *p = data;
 
-    if (*seen || !leb128_get_s64(&p, data + len, &h->start_time_ns) ||
-        p != data + len) {
+    if (*seen || !leb128_get_s64(&p, data + len, &h->start_time_ns) || p != data + len) {
         return false;
     }
     *seen = true;
@@ -230,14 +229,10 @@ static bool header_take_record(ReplayLogHeader *h, uint64_t tag, const uint8_t *
         }
         g_ptr_array_add(h->config_args, arg);
         return true;
-    case RHT_IMAGE:
-        return header_take_image(h, data, len);
-    case RHT_ICOUNT_SHIFT:
-        return header_take_string(&h->icount_shift, data, len, true);
-    case RHT_START_TIME:
-        return header_take_time(h, data, len, time_seen);
-    default:
-        return true; /* a newer writer's record: skipped */
+    case RHT_IMAGE: return header_take_image(h, data, len);
+    case RHT_ICOUNT_SHIFT: return header_take_string(&h->icount_shift, data, len, true);
+    case RHT_START_TIME: return header_take_time(h, data, len, time_seen);
+    default: return true; /* a newer writer's record: skipped */
     }
 }
 
@@ -257,8 +252,8 @@ static bool header_parse(ReplayLogHeader *h, const char *path, const uint8_t *bu
         }
         if (!header_take_record(h, tag, p, rec_len, &time_seen)) {
             error_setg(errp,
-                       "%s: corrupt header at offset %" PRIu64 ": invalid record (tag %" PRIu64
-                       ")",
+                       "%s: corrupt header at offset %" PRIu64
+                       ": invalid record (tag %" PRIu64 ")",
                        path, offset, tag);
             return false;
         }
@@ -434,7 +429,7 @@ static uint8_t writer_store_chunk(ReplayLogWriter *w)
 static void chunk_header_encode(GByteArray *out, const ChunkHeader *ch)
 {
     size_t start = out->len;
-    uint8_t reserved[3] = { 0 };
+    uint8_t reserved[3] = {0};
 
     g_byte_array_append(out, (const uint8_t *)CHUNK_MAGIC, MAGIC_LEN);
     g_byte_array_append(out, &ch->compression, 1);
@@ -450,8 +445,8 @@ static void chunk_header_encode(GByteArray *out, const ChunkHeader *ch)
 static bool writer_end_chunk(ReplayLogWriter *w, Error **errp)
 {
     g_autoptr(GByteArray) header = g_byte_array_sized_new(CHUNK_HEADER_LEN);
-    ChunkIndexEntry entry = { w->size, w->chunk_base_icount, w->last_icount };
-    ChunkHeader ch = { 0 };
+    ChunkIndexEntry entry = {w->size, w->chunk_base_icount, w->last_icount};
+    ChunkHeader ch = {0};
 
     if (w->n_events == 0) {
         return true;
@@ -500,8 +495,8 @@ static bool writer_check_event(const ReplayLogWriter *w, uint8_t kind, uint64_t 
         return false;
     }
     if (len > MAX_EVENT_PAYLOAD) {
-        error_setg(errp, "%s: event payload of %zu bytes exceeds the limit of %u", w->path,
-                   len, (unsigned)MAX_EVENT_PAYLOAD);
+        error_setg(errp, "%s: event payload of %zu bytes exceeds the limit of %u",
+                   w->path, len, (unsigned)MAX_EVENT_PAYLOAD);
         return false;
     }
     return true;
@@ -640,7 +635,8 @@ static bool reader_check_prefix(ReplayLogReader *r, const uint8_t *prefix,
     }
     *header_len = get_u32(prefix + 12);
     if (*header_len > REPLAY_LOG_MAX_HEADER) {
-        error_setg(errp, "%s: corrupt header at offset 12: length %u exceeds the limit %u",
+        error_setg(errp,
+                   "%s: corrupt header at offset 12: length %u exceeds the limit %u",
                    r->path, *header_len, REPLAY_LOG_MAX_HEADER);
         return false;
     }
@@ -767,8 +763,8 @@ static int reader_end(ReplayLogReader *r, bool truncated, uint64_t end_offset)
     return 0;
 }
 
-static int chunk_error(ReplayLogReader *r, uint64_t offset, Error **errp,
-                       const char *fmt, ...) PRINTF_FMT(4, 5);
+static int chunk_error(ReplayLogReader *r, uint64_t offset, Error **errp, const char *fmt,
+                       ...) PRINTF_FMT(4, 5);
 
 static int chunk_error(ReplayLogReader *r, uint64_t offset, Error **errp, const char *fmt,
                        ...)
@@ -779,7 +775,8 @@ static int chunk_error(ReplayLogReader *r, uint64_t offset, Error **errp, const 
     va_start(ap, fmt);
     what = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    error_setg(errp, "%s: corrupt chunk at offset %" PRIu64 ": %s", r->path, offset, what);
+    error_setg(errp, "%s: corrupt chunk at offset %" PRIu64 ": %s", r->path, offset,
+               what);
     return -1;
 }
 
@@ -806,8 +803,9 @@ static int reader_check_trailer(ReplayLogReader *r, Error **errp)
         }
     }
     if (remaining > expected->len) {
-        error_setg(errp, "%s: corrupt log: unexpected data at offset %" PRIu64
-                   " after the tail", r->path, offset + expected->len);
+        error_setg(
+            errp, "%s: corrupt log: unexpected data at offset %" PRIu64 " after the tail",
+            r->path, offset + expected->len);
         return -1;
     }
     if (remaining < expected->len) {
@@ -826,7 +824,8 @@ static void chunk_header_decode(const uint8_t *p, ChunkHeader *ch)
     ch->raw_crc = get_u32(p + 28);
 }
 
-static int reader_check_compression(ReplayLogReader *r, const ChunkHeader *ch, Error **errp)
+static int reader_check_compression(ReplayLogReader *r, const ChunkHeader *ch,
+                                    Error **errp)
 {
     if (ch->compression == COMPRESSION_NONE && ch->stored_len != ch->raw_len) {
         return chunk_error(r, r->chunk_offset, errp,
@@ -834,8 +833,11 @@ static int reader_check_compression(ReplayLogReader *r, const ChunkHeader *ch, E
                            ch->stored_len, ch->raw_len);
     }
     if (ch->compression == COMPRESSION_ZSTD && !CONFIG_ZSTD) {
-        return chunk_error(r, r->chunk_offset, errp,
-                           "compressed with zstd, but this build has no zstd support");
+        error_setg(errp,
+                   "%s: chunk at offset %" PRIu64 " is compressed with zstd, which this "
+                   "build does not support",
+                   r->path, r->chunk_offset);
+        return -1;
     }
     if (ch->compression > COMPRESSION_ZSTD) {
         return chunk_error(r, r->chunk_offset, errp, "unknown compression %u",
@@ -922,8 +924,8 @@ static bool event_error(ReplayLogReader *r, const EventCursor *c,
                         const uint8_t *event_start, Error **errp, const char *what)
 {
     chunk_error(r, r->chunk_offset, errp,
-                "event %" PRIu64 " (after icount %" PRIu64 ") at raw byte %td: %s", c->seq,
-                c->icount, event_start - c->start, what);
+                "event %" PRIu64 " (after icount %" PRIu64 ") at raw byte %td: %s",
+                c->seq, c->icount, event_start - c->start, what);
     return false;
 }
 
@@ -988,7 +990,7 @@ static int reader_check_events(ReplayLogReader *r, const ChunkHeader *ch,
 static void reader_accept_chunk(ReplayLogReader *r, const ChunkHeader *ch,
                                 uint64_t last_icount)
 {
-    ChunkIndexEntry entry = { r->chunk_offset, ch->base_icount, last_icount };
+    ChunkIndexEntry entry = {r->chunk_offset, ch->base_icount, last_icount};
 
     g_array_append_val(r->index, entry);
     reader_start_cursor(r, ch, &r->cursor);

@@ -184,8 +184,8 @@ static void stats_add(LogStats *st, const ReplayEvent *ev, uint64_t prev_icount)
     st->count[ev->kind]++;
     st->payload_bytes[ev->kind] += ev->len;
     st->last_icount = ev->icount;
-    st->raw_bytes += 1 + varint_size(ev->icount - prev_icount) + varint_size(ev->len) +
-                     ev->len;
+    st->raw_bytes +=
+        1 + varint_size(ev->icount - prev_icount) + varint_size(ev->len) + ev->len;
 }
 
 static void stats_check_payload(LogStats *st, const ReplayEvent *ev)
@@ -295,34 +295,65 @@ static char *format_sha256(const uint8_t *sha)
     return g_string_free(hex, false);
 }
 
+/* Header strings come from the file: control bytes and bad UTF-8 are shown escaped. */
+static char *text_safe(const char *s)
+{
+    GString *out = g_string_new(NULL);
+    const char *end = s + strlen(s);
+
+    while (s < end) {
+        gunichar c = g_utf8_get_char_validated(s, end - s);
+        if (c == (gunichar)-1 || c == (gunichar)-2 || c < 0x20 || c == 0x7f) {
+            g_string_append_printf(out, "\\x%02x", (uint8_t)*s++);
+            continue;
+        }
+        g_string_append_unichar(out, c);
+        s = g_utf8_next_char(s);
+    }
+    return g_string_free(out, false);
+}
+
+static char *text_safe_take(char *s)
+{
+    char *safe = text_safe(s);
+
+    g_free(s);
+    return safe;
+}
+
 static char *format_args(const GPtrArray *args)
 {
     GString *s = g_string_new(NULL);
 
     for (guint i = 0; i < args->len; i++) {
         const char *arg = g_ptr_array_index(args, i);
-        bool plain = *arg && strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                         "0123456789-_=,./:+@%") == strlen(arg);
+        bool plain =
+            *arg && strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "0123456789-_=,./:+@%") == strlen(arg);
         g_autofree char *quoted = plain ? g_strdup(arg) : g_shell_quote(arg);
         g_string_append_printf(s, "%s%s", i ? " " : "", quoted);
     }
-    return g_string_free(s, false);
+    return text_safe_take(g_string_free(s, false));
 }
 
 static void info_text_header(const ReplayLogHeader *h)
 {
     g_autofree char *args = format_args(h->config_args);
     g_autofree char *start = format_time(h->start_time_ns);
+    g_autofree char *version = text_safe(h->emulator_version ?: "(unknown)");
+    g_autofree char *shift = text_safe(h->icount_shift ?: "(not set)");
 
     printf("format version:  %u\n", h->format_version);
-    printf("emulator:        %s\n", h->emulator_version ? h->emulator_version : "(unknown)");
+    printf("emulator:        %s\n", version);
     printf("configuration:   %s\n", args);
     for (guint i = 0; i < h->images->len; i++) {
         const ReplayImage *img = &g_array_index(h->images, ReplayImage, i);
         g_autofree char *sha = format_sha256(img->sha256);
-        printf("image:           %s %s sha256=%s\n", img->role, img->path, sha);
+        g_autofree char *role = text_safe(img->role);
+        g_autofree char *path = text_safe(img->path);
+        printf("image:           %s %s sha256=%s\n", role, path, sha);
     }
-    printf("icount shift:    %s\n", h->icount_shift ? h->icount_shift : "(not set)");
+    printf("icount shift:    %s\n", shift);
     printf("start time:      %s (%" PRId64 " ns)\n", start, h->start_time_ns);
 }
 
@@ -350,15 +381,17 @@ static void info_text_file(ReplayLogReader *r, const LogStats *st, uint64_t stor
     printf("chunks:          %" PRIu64 "\n", st->chunks);
     if (stored) {
         printf("stored size:     %" PRIu64 " bytes (after compression, without chunk "
-               "headers)\n", stored);
+               "headers)\n",
+               stored);
     }
     printf("raw size:        %" PRIu64 " bytes of events\n", st->raw_bytes);
     if (st->result < 0) {
         printf("status:          corrupt: %s\n", st->error);
     } else if (replay_log_reader_truncated(r)) {
-        printf("status:          truncated (no index): readable part ends at offset %" PRIu64
-               " of %" PRIu64 " bytes\n",
-               replay_log_reader_end_offset(r), size);
+        printf(
+            "status:          truncated (no index): readable part ends at offset %" PRIu64
+            " of %" PRIu64 " bytes\n",
+            replay_log_reader_end_offset(r), size);
     } else {
         printf("status:          complete, with index (%" PRIu64 " bytes)\n", size);
     }
@@ -410,7 +443,7 @@ static void info_json_events(Json *j, const LogStats *st)
 
 static const char *status_name(ReplayLogReader *r, const LogStats *st)
 {
-    if (st->result < 0) {
+    if (st->result < 0 || st->malformed) {
         return "corrupt";
     }
     return replay_log_reader_truncated(r) ? "truncated" : "intact";
@@ -418,19 +451,21 @@ static const char *status_name(ReplayLogReader *r, const LogStats *st)
 
 static void json_status(Json *j, ReplayLogReader *r, const LogStats *st)
 {
+    const char *error = st->result < 0 ? st->error : st->first_malformed;
+
     json_str(j, "status", status_name(r, st));
     json_bool(j, "index_present", st->result == 0 && !replay_log_reader_truncated(r));
     json_u64(j, "end_offset", replay_log_reader_end_offset(r));
     json_u64(j, "file_size", replay_log_reader_file_size(r));
-    if (st->result < 0) {
-        json_str(j, "error", st->error);
-        json_i64(j, "error_offset", error_offset(st->error));
+    if (error) {
+        json_str(j, "error", error);
+        json_i64(j, "error_offset", error_offset(error));
     }
 }
 
 static void info_json(ReplayLogReader *r, const LogStats *st, uint64_t stored)
 {
-    Json j = { g_string_new(NULL) };
+    Json j = {g_string_new(NULL)};
 
     json_open(&j, NULL, '{');
     info_json_header(&j, replay_log_reader_header(r));
@@ -446,7 +481,7 @@ static void info_json(ReplayLogReader *r, const LogStats *st, uint64_t stored)
 
 static int cmd_info(ReplayLogReader *r, const ToolOptions *opt)
 {
-    LogStats st = { 0 };
+    LogStats st = {0};
     uint64_t stored;
 
     stats_collect(r, &st, false);
@@ -520,7 +555,7 @@ static int dump_finish(ReplayLogReader *r, const ToolOptions *opt, int result, E
 
 static int cmd_dump(ReplayLogReader *r, const ToolOptions *opt)
 {
-    Json j = { g_string_new(NULL) };
+    Json j = {g_string_new(NULL)};
     ReplayEvent ev;
     Error *err = NULL;
     bool payloads_ok = true;
@@ -555,27 +590,25 @@ static void verify_text(ReplayLogReader *r, const ToolOptions *opt, const LogSta
         error_report("%s: %" PRIu64 " malformed payloads; first: %s", opt->path,
                      st->malformed, st->first_malformed);
     } else if (replay_log_reader_truncated(r)) {
-        printf("%s: truncated: %" PRIu64 " events readable; the log ends at offset %" PRIu64
-               " of %" PRIu64 " bytes\n",
+        printf("%s: truncated: %" PRIu64
+               " events readable; the log ends at offset %" PRIu64 " of %" PRIu64
+               " bytes\n",
                opt->path, st->events, replay_log_reader_end_offset(r),
                replay_log_reader_file_size(r));
     } else {
-        printf("%s: intact: %" PRIu64 " events in %" PRIu64 " chunks, %" PRIu64 " bytes\n",
+        printf("%s: intact: %" PRIu64 " events in %" PRIu64 " chunks, %" PRIu64
+               " bytes\n",
                opt->path, st->events, st->chunks, replay_log_reader_file_size(r));
     }
 }
 
 static void verify_json(ReplayLogReader *r, const LogStats *st)
 {
-    Json j = { g_string_new(NULL) };
+    Json j = {g_string_new(NULL)};
 
     json_open(&j, NULL, '{');
     json_status(&j, r, st);
-    if (st->result >= 0 && st->malformed) {
-        json_str(&j, "status", "corrupt");
-        json_u64(&j, "malformed_payloads", st->malformed);
-        json_str(&j, "error", st->first_malformed);
-    }
+    json_u64(&j, "malformed_payloads", st->malformed);
     json_u64(&j, "events", st->events);
     json_u64(&j, "chunks", st->chunks);
     json_close(&j, '}');
@@ -585,7 +618,7 @@ static void verify_json(ReplayLogReader *r, const LogStats *st)
 
 static int cmd_verify(ReplayLogReader *r, const ToolOptions *opt)
 {
-    LogStats st = { 0 };
+    LogStats st = {0};
     int status;
 
     stats_collect(r, &st, true);
@@ -654,7 +687,7 @@ static bool option_is(const char *arg, const char *name)
 
 static bool parse_valued_option(ToolOptions *opt, char **argv, int argc, int *i)
 {
-    static const char *const names[] = { "--kind", "--from", "--to" };
+    static const char *const names[] = {"--kind", "--from", "--to"};
 
     for (unsigned n = 0; n < ARRAY_SIZE(names); n++) {
         if (!option_is(argv[*i], names[n])) {
@@ -718,7 +751,7 @@ static int parse_args(ToolOptions *opt, int argc, char **argv)
 
 static bool check_args(const ToolOptions *opt)
 {
-    static const char *const commands[] = { "info", "dump", "verify" };
+    static const char *const commands[] = {"info", "dump", "verify"};
     bool known = false;
 
     if (!opt->command) {
@@ -736,7 +769,8 @@ static bool check_args(const ToolOptions *opt)
         error_report("%s: no log file given", opt->command);
         return false;
     }
-    if (strcmp(opt->command, "dump") && (opt->have_kinds || opt->from || opt->to != UINT64_MAX)) {
+    if (strcmp(opt->command, "dump") &&
+        (opt->have_kinds || opt->from || opt->to != UINT64_MAX)) {
         error_report("--kind, --from and --to apply only to dump");
         return false;
     }
@@ -745,7 +779,7 @@ static bool check_args(const ToolOptions *opt)
 
 static int report_open_error(const ToolOptions *opt, Error *err)
 {
-    Json j = { g_string_new(NULL) };
+    Json j = {g_string_new(NULL)};
 
     if (opt->json && !strcmp(opt->command, "verify")) {
         json_open(&j, NULL, '{');
@@ -782,7 +816,7 @@ static int run_command(const ToolOptions *opt)
 
 int main(int argc, char **argv)
 {
-    ToolOptions opt = { .to = UINT64_MAX };
+    ToolOptions opt = {.to = UINT64_MAX};
     int status;
 
     error_set_progname("reprise-log");

@@ -44,10 +44,11 @@ static uint32_t crc32c_sw(uint32_t crc, const uint8_t *p, size_t len)
         uint64_t word;
         memcpy(&word, p, 8);
         word = GUINT64_FROM_LE(word) ^ crc;
-        crc = crc32c_table[7][word & 0xff] ^ crc32c_table[6][(word >> 8) & 0xff] ^
-              crc32c_table[5][(word >> 16) & 0xff] ^ crc32c_table[4][(word >> 24) & 0xff] ^
-              crc32c_table[3][(word >> 32) & 0xff] ^ crc32c_table[2][(word >> 40) & 0xff] ^
-              crc32c_table[1][(word >> 48) & 0xff] ^ crc32c_table[0][word >> 56];
+        crc =
+            crc32c_table[7][word & 0xff] ^ crc32c_table[6][(word >> 8) & 0xff] ^
+            crc32c_table[5][(word >> 16) & 0xff] ^ crc32c_table[4][(word >> 24) & 0xff] ^
+            crc32c_table[3][(word >> 32) & 0xff] ^ crc32c_table[2][(word >> 40) & 0xff] ^
+            crc32c_table[1][(word >> 48) & 0xff] ^ crc32c_table[0][word >> 56];
         p += 8;
         len -= 8;
     }
@@ -55,8 +56,8 @@ static uint32_t crc32c_sw(uint32_t crc, const uint8_t *p, size_t len)
 }
 
 #if CRC32C_HAVE_SSE42
-__attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t crc, const uint8_t *p,
-                                                             size_t len)
+__attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t crc,
+                                                            const uint8_t *p, size_t len)
 {
     uint64_t crc64 = crc;
 

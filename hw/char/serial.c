@@ -561,6 +561,9 @@ bool serial_post_load(SerialState *s, Error **errp)
         s->tx.head >= SERIAL_FIFO_SIZE || s->tx.count > cap) {
         error_setg(errp, "serial: inconsistent FIFO state (rx %u@%u, tx %u@%u)",
                    s->rx.count, s->rx.head, s->tx.count, s->tx.head);
+        /* Whatever the caller does next, the FIFO code must not index out of range. */
+        serial_rx_reset(s);
+        serial_fifo_clear(&s->tx);
         return false;
     }
     return true;

@@ -1,10 +1,19 @@
-/* Integer ALU: ADD OR ADC SBB AND SUB XOR CMP, TEST, INC DEC NEG NOT (Intel SDM vol. 2). */
+/* Integer ALU: ADD OR ADC SBB AND SUB XOR CMP TEST INC DEC NEG NOT (Intel SDM vol. 2). */
 #include "target/i386/access.h"
 #include "target/i386/flags.h"
 #include "target/i386/insn.h"
 
 /* The eight operations of opcodes 00-3D (bits 5:3) and of group 1 (ModRM.reg). */
-enum { ARITH_ADD, ARITH_OR, ARITH_ADC, ARITH_SBB, ARITH_AND, ARITH_SUB, ARITH_XOR, ARITH_CMP };
+enum {
+    ARITH_ADD,
+    ARITH_OR,
+    ARITH_ADC,
+    ARITH_SBB,
+    ARITH_AND,
+    ARITH_SUB,
+    ARITH_XOR,
+    ARITH_CMP
+};
 
 static unsigned arith_op(const Insn *d)
 {
@@ -32,8 +41,8 @@ static void arith_set_cc(CPUX86State *env, unsigned op, unsigned size, uint64_t 
                          uint64_t b, uint64_t carry)
 {
     static const uint8_t cc_op_of[8] = {
-        CC_OP_ADD, CC_OP_LOGIC, CC_OP_ADC, CC_OP_SBB,
-        CC_OP_LOGIC, CC_OP_SUB, CC_OP_LOGIC, CC_OP_SUB,
+        CC_OP_ADD,   CC_OP_LOGIC, CC_OP_ADC,   CC_OP_SBB,
+        CC_OP_LOGIC, CC_OP_SUB,   CC_OP_LOGIC, CC_OP_SUB,
     };
     uint64_t mask = size_mask(size);
 
@@ -223,7 +232,9 @@ static void op_not_Ev(CPUX86State *env, const Insn *d)
         {MAP_NONE, 0x80, ext, ANY, ANY, ANY, lock, op_arith_Eb_Ib, name},                \
         {MAP_NONE, 0x81, ext, ANY, ANY, ANY, lock, op_arith_Ev_Iz, name},                \
         {MAP_NONE, 0x82, ext, ANY, ANY, ANY, (lock) | IF_NO64, op_arith_Eb_Ib, name},    \
-        {MAP_NONE, 0x83, ext, ANY, ANY, ANY, lock, op_arith_Ev_Iz, name}
+    {                                                                                    \
+        MAP_NONE, 0x83, ext, ANY, ANY, ANY, lock, op_arith_Ev_Iz, name                   \
+    }
 
 /* 40-4F: one row per register opcode */
 #define INCDEC_ROWS(op, name)                                                            \
@@ -234,7 +245,9 @@ static void op_not_Ev(CPUX86State *env, const Insn *d)
         {MAP_NONE, (op) + 4, ANY, ANY, ANY, ANY, IF_NO64, op_incdec_Zv, name},           \
         {MAP_NONE, (op) + 5, ANY, ANY, ANY, ANY, IF_NO64, op_incdec_Zv, name},           \
         {MAP_NONE, (op) + 6, ANY, ANY, ANY, ANY, IF_NO64, op_incdec_Zv, name},           \
-        {MAP_NONE, (op) + 7, ANY, ANY, ANY, ANY, IF_NO64, op_incdec_Zv, name}
+    {                                                                                    \
+        MAP_NONE, (op) + 7, ANY, ANY, ANY, ANY, IF_NO64, op_incdec_Zv, name              \
+    }
 
 static const InsnDef alu_insns[] = {
     ARITH_ROWS(0x00, 0, "add", IF_LOCK),

@@ -1,4 +1,4 @@
-/* Bit instructions: BT BTS BTR BTC, BSF BSR (and TZCNT/LZCNT encodings), POPCNT, BSWAP (Intel SDM vol. 2). */
+/* Bit operations: BT BTS BTR BTC BSF BSR POPCNT BSWAP (Intel SDM vol. 2). */
 /*
  * Undefined results follow AMD Zen, as tests/unit/test-alu.c checks on the host:
  * BT* change only CF; BSF/BSR set ZF from the source and leave the other flags
@@ -126,7 +126,10 @@ static void op_bswap_Zv(CPUX86State *env, const Insn *d)
     }
 }
 
-#define BSWAP_ROW(r) {MAP_0F, 0xc8 + (r), ANY, ANY, ANY, ANY, 0, op_bswap_Zv, "bswap"}
+#define BSWAP_ROW(r)                                                                     \
+    {                                                                                    \
+        MAP_0F, 0xc8 + (r), ANY, ANY, ANY, ANY, 0, op_bswap_Zv, "bswap"                  \
+    }
 
 static const InsnDef bitops_insns[] = {
     {MAP_0F, 0xa3, ANY, ANY, ANY, ANY, 0, op_bt_Ev_Gv, "bt"},
@@ -140,7 +143,13 @@ static const InsnDef bitops_insns[] = {
     {MAP_0F, 0xbc, ANY, ANY, ANY, ANY, 0, op_bsf_Gv_Ev, "bsf"},
     {MAP_0F, 0xbd, ANY, ANY, ANY, ANY, 0, op_bsr_Gv_Ev, "bsr"},
     {MAP_0F, 0xb8, ANY, ANY, ANY, MP_F3, 0, op_popcnt_Gv_Ev, "popcnt"},
-    BSWAP_ROW(0), BSWAP_ROW(1), BSWAP_ROW(2), BSWAP_ROW(3),
-    BSWAP_ROW(4), BSWAP_ROW(5), BSWAP_ROW(6), BSWAP_ROW(7),
+    BSWAP_ROW(0),
+    BSWAP_ROW(1),
+    BSWAP_ROW(2),
+    BSWAP_ROW(3),
+    BSWAP_ROW(4),
+    BSWAP_ROW(5),
+    BSWAP_ROW(6),
+    BSWAP_ROW(7),
 };
 INSN_TABLE(bitops_insns)

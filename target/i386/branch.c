@@ -1,5 +1,4 @@
-/* Near branches: JMP, Jcc, CALL, RET, LOOP/LOOPcc and JrCXZ (Intel SDM vol. 2, AMD APM
- * vol. 3). Far forms live in seg.c. */
+/* Near JMP, Jcc, CALL, RET, LOOPcc, JrCXZ (SDM vol. 2); far branches are in seg.c. */
 #include "target/i386/access.h"
 #include "target/i386/flags.h"
 #include "target/i386/insn.h"
@@ -131,21 +130,20 @@ static void op_jrcxz_Jb(CPUX86State *env, const Insn *d)
     }
 }
 
-#define JCC8(map, op, fn) {map, op + 0, ANY, ANY, ANY, ANY, IF_BRANCH, fn, "jcc"}, \
-    {map, op + 1, ANY, ANY, ANY, ANY, IF_BRANCH, fn, "jcc"}, \
-    {map, op + 2, ANY, ANY, ANY, ANY, IF_BRANCH, fn, "jcc"}, \
-    {map, op + 3, ANY, ANY, ANY, ANY, IF_BRANCH, fn, "jcc"}, \
-    {map, op + 4, ANY, ANY, ANY, ANY, IF_BRANCH, fn, "jcc"}, \
-    {map, op + 5, ANY, ANY, ANY, ANY, IF_BRANCH, fn, "jcc"}, \
-    {map, op + 6, ANY, ANY, ANY, ANY, IF_BRANCH, fn, "jcc"}, \
-    {map, op + 7, ANY, ANY, ANY, ANY, IF_BRANCH, fn, "jcc"}
-#define JCC16(map, op, fn) JCC8(map, op, fn), JCC8(map, op + 8, fn)
+/* The sixteen Jcc opcodes of a map. */
+/* clang-format off */
+#define JCC(map, op) {map, op, ANY, ANY, ANY, ANY, IF_BRANCH, op_jcc_Jz, "jcc"}
+/* clang-format on */
+#define JCC2(map, op)  JCC(map, op), JCC(map, (op) + 1)
+#define JCC4(map, op)  JCC2(map, op), JCC2(map, (op) + 2)
+#define JCC8(map, op)  JCC4(map, op), JCC4(map, (op) + 4)
+#define JCC16(map, op) JCC8(map, op), JCC8(map, (op) + 8)
 
 static const InsnDef branch_insns[] = {
     {MAP_NONE, 0xeb, ANY, ANY, ANY, ANY, IF_BRANCH, op_jmp_Jz, "jmp"},
     {MAP_NONE, 0xe9, ANY, ANY, ANY, ANY, IF_BRANCH, op_jmp_Jz, "jmp"},
-    JCC16(MAP_NONE, 0x70, op_jcc_Jz),
-    JCC16(MAP_0F, 0x80, op_jcc_Jz),
+    JCC16(MAP_NONE, 0x70),
+    JCC16(MAP_0F, 0x80),
     {MAP_NONE, 0xe8, ANY, ANY, ANY, ANY, IF_BRANCH, op_call_Jz, "call"},
     {MAP_NONE, 0xff, 2, ANY, ANY, ANY, IF_BRANCH, op_call_Ev, "call"},
     {MAP_NONE, 0xff, 4, ANY, ANY, ANY, IF_BRANCH, op_jmp_Ev, "jmp"},

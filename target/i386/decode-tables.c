@@ -19,6 +19,8 @@
 #define REG(p)   ((p) << 4)
 #define ANY_FORM (MEM(P_ALL) | REG(P_ALL))
 
+/* clang-format would spread each of these one-line initializers over four lines */
+// clang-format off
 /* no ModRM */
 #define O(fl, im) {.flags = (fl), .imm = (im), .ok = ANY_FORM}
 /* ModRM, memory or register operand */
@@ -29,13 +31,15 @@
 #define G(grp, fl, im) {.flags = A_MODRM | (fl), .imm = (im), .ok = ANY_FORM, .group = (grp)}
 /* SSE: which mandatory prefixes are defined with a memory / register operand */
 #define S(mem, reg, im) {.flags = A_MODRM, .imm = (im), .ok = MEM(mem) | REG(reg)}
-#define SB(mem, reg)    S(mem, reg, IMM_B)
-#define SS(p)           S(p, p, IMM_NONE)
-#define UNDEFINED       {0}
+/* the same masks whatever the mandatory prefix */
+#define SAME_MP(...) {__VA_ARGS__, __VA_ARGS__, __VA_ARGS__, __VA_ARGS__}
+// clang-format on
+#define SB(mem, reg) S(mem, reg, IMM_B)
+#define SS(p)        S(p, p, IMM_NONE)
 
 /* The eight-opcode blocks 00-3F: Eb,Gb Ev,Gv Gb,Eb Gv,Ev AL,Ib rAX,Iz */
-#define ALU_BLOCK(x)                                                                    \
-    [(x)... (x) + 3] = E(0, IMM_NONE), [(x) + 4] = O(0, IMM_B), [(x) + 5] = O(0, IMM_Z)
+#define ALU_BLOCK(x)                                                                     \
+    [(x)...(x) + 3] = E(0, IMM_NONE), [(x) + 4] = O(0, IMM_B), [(x) + 5] = O(0, IMM_Z)
 
 static const OpAttr one_byte_map[256] = {
     ALU_BLOCK(0x00),
@@ -247,15 +251,19 @@ static const OpAttr map_0f38[256] = {
 };
 
 static const OpAttr map_0f3a[256] = {
+    /* ROUNDPS..PBLENDW (66), PALIGNR (NP, 66) */
     [0x08 ... 0x0e] = SB(P_66, P_66),
     [0x0f] = SB(NP_66, NP_66),
+    /* PEXTRB/W/D, EXTRACTPS; PINSRB, INSERTPS, PINSRD */
     [0x14 ... 0x17] = SB(P_66, P_66),
     [0x20 ... 0x22] = SB(P_66, P_66),
+    /* DPPS DPPD MPSADBW; PCLMULQDQ; PCMPESTRM..PCMPISTRI */
     [0x40 ... 0x42] = SB(P_66, P_66),
     [0x44] = SB(P_66, P_66),
     [0x60 ... 0x63] = SB(P_66, P_66),
-    [0xcc] = SB(P_NP, P_NP), /* SHA1RNDS4 */
-    [0xdf] = SB(P_66, P_66), /* AESKEYGENASSIST */
+    /* SHA1RNDS4; AESKEYGENASSIST */
+    [0xcc] = SB(P_NP, P_NP),
+    [0xdf] = SB(P_66, P_66),
 };
 
 const OpAttr *const decode_op_attr[4] = {
@@ -265,10 +273,8 @@ const OpAttr *const decode_op_attr[4] = {
     [MAP_0F3A] = map_0f3a,
 };
 
-/* the same masks whatever the mandatory prefix */
-#define SAME_MP(...) {__VA_ARGS__, __VA_ARGS__, __VA_ARGS__, __VA_ARGS__}
-#define R(n)          (1u << (n))
-#define ALL           0xff
+#define R(n) (1u << (n))
+#define ALL  0xff
 
 const GroupAttr decode_group_attr[GRP_COUNT] = {
     /* ES CS SS DS FS GS; MOV to CS decodes and raises #UD in its handler */
@@ -303,11 +309,12 @@ const GroupAttr decode_group_attr[GRP_COUNT] = {
     /*
      * NP memory: FXSAVE FXRSTOR LDMXCSR STMXCSR XSAVE XRSTOR XSAVEOPT CLFLUSH;
      * 66 memory: CLWB CLFLUSHOPT. NP registers: LFENCE MFENCE SFENCE (E8, F0, F8);
-     * F3 registers: RDFSBASE RDGSBASE WRFSBASE WRGSBASE.
+     * F3 registers, 64-bit mode only: RDFSBASE RDGSBASE WRFSBASE WRGSBASE.
      */
     [GRP_0FAE] = {.mem = {[MP_NONE] = ALL, [MP_66] = R(6) | R(7)},
                   .reg = {[MP_NONE] = {[5] = R(0), [6] = R(0), [7] = R(0)},
-                          [MP_F3] = {ALL, ALL, ALL, ALL}}},
+                          [MP_F3] = {ALL, ALL, ALL, ALL}},
+                  .reg64 = {[MP_F3] = 0x0f}},
     [GRP_0FBA] = {.mem = SAME_MP(0xf0), .reg = SAME_MP({[4] = ALL, ALL, ALL, ALL})},
     /*
      * CMPXCHG8B/16B /1 with any prefix; NP: XRSTORS XSAVEC XSAVES VMPTRLD VMPTRST;
@@ -326,15 +333,19 @@ const GroupAttr decode_group_attr[GRP_COUNT] = {
      * DC D8+i, FXCH4 DD C8+i, FCOMP5 DE D0+i, FFREEP DF C0+i, FXCH7 DF C8+i,
      * FSTP8/9 DF D0+i/D8+i) and the 8087/287 leftovers FENI FDISI FSETPM (NOPs).
      */
-    [GRP_X87 + 0] = {.mem = SAME_MP(ALL), .reg = SAME_MP({ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL})},
+    [GRP_X87 + 0] = {.mem = SAME_MP(ALL),
+                     .reg = SAME_MP({ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL})},
     [GRP_X87 + 1] = {.mem = SAME_MP(0xfd),
                      .reg = SAME_MP({ALL, ALL, R(0), ALL, 0x33, 0x7f, ALL, ALL})},
     [GRP_X87 + 2] = {.mem = SAME_MP(ALL), .reg = SAME_MP({ALL, ALL, ALL, ALL, 0, R(1)})},
     [GRP_X87 + 3] = {.mem = SAME_MP(0xaf),
                      .reg = SAME_MP({ALL, ALL, ALL, ALL, 0x1f, ALL, ALL, 0})},
-    [GRP_X87 + 4] = {.mem = SAME_MP(ALL), .reg = SAME_MP({ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL})},
-    [GRP_X87 + 5] = {.mem = SAME_MP(0xdf), .reg = SAME_MP({ALL, ALL, ALL, ALL, ALL, ALL})},
+    [GRP_X87 + 4] = {.mem = SAME_MP(ALL),
+                     .reg = SAME_MP({ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL})},
+    [GRP_X87 + 5] = {.mem = SAME_MP(0xdf),
+                     .reg = SAME_MP({ALL, ALL, ALL, ALL, ALL, ALL})},
     [GRP_X87 + 6] = {.mem = SAME_MP(ALL),
                      .reg = SAME_MP({ALL, ALL, ALL, R(1), ALL, ALL, ALL, ALL})},
-    [GRP_X87 + 7] = {.mem = SAME_MP(ALL), .reg = SAME_MP({ALL, ALL, ALL, ALL, R(0), ALL, ALL})},
+    [GRP_X87 + 7] = {.mem = SAME_MP(ALL),
+                     .reg = SAME_MP({ALL, ALL, ALL, ALL, R(0), ALL, ALL})},
 };

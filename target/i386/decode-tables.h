@@ -66,10 +66,12 @@ enum {
 };
 
 typedef struct GroupAttr {
-    uint8_t mem[4];    /* [MP_*]: bit r set when ModRM.reg == r is defined with memory */
-    uint8_t reg[4][8]; /* [MP_*][ModRM.reg]: bit m set when rm == m is defined, mod == 3 */
-    uint8_t d64;       /* bit r: this ModRM.reg is d64 (PUSH Ev, POP Ev) */
-    uint8_t f64;       /* bit r: this ModRM.reg is f64 (near CALL/JMP Ev) */
+    uint8_t mem[4]; /* [MP_*]: bit r set when ModRM.reg == r is defined with memory */
+    uint8_t reg[4]
+               [8];   /* [MP_*][ModRM.reg]: bit m set when rm == m is defined, mod == 3 */
+    uint8_t reg64[4]; /* [MP_*]: bit r set when the register form exists only in 64-bit */
+    uint8_t d64;      /* bit r: this ModRM.reg is d64 (PUSH Ev, POP Ev) */
+    uint8_t f64;      /* bit r: this ModRM.reg is f64 (near CALL/JMP Ev) */
 } GroupAttr;
 
 /* Indexed by MAP_* and the opcode byte */

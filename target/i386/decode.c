@@ -12,7 +12,8 @@
  * Conventions beyond decode.h:
  *  - VEX/EVEX: rex holds the equivalent REX.W/R/X/B bits (W only outside 64-bit
  *    mode), PFX_REX stays clear; opc_byte holds the escape bytes the map implies;
- *    vex_vvvv is un-inverted (EVEX.V' is bit 4); mandatory is VEX.pp. EVEX disp8 is stored unscaled.
+ *    vex_vvvv is un-inverted (EVEX.V' is bit 4); mandatory is VEX.pp; EVEX disp8
+ *    is stored unscaled (disp8*N is the handler's business).
  *  - MOV to/from CR/DR ignores ModRM.mod (SDM: "always register"): mod reads 3.
  *  - In 64-bit mode near branches are f64 as on Intel CPUs: a 66 prefix neither
  *    shrinks the operand size nor the displacement (AMD honours it).
@@ -25,50 +26,73 @@
 
 typedef struct Cursor {
     const uint8_t *bytes;
-    size_t avail;
     unsigned pos;
-    int err; /* first DECODE_NEED_MORE or DECODE_TOO_LONG met, else 0 */
+    unsigned limit;   /* MIN(avail, 15): bytes that may be read */
+    bool short_input; /* avail < 15: hitting the limit means NEED_MORE */
+    int err;          /* first DECODE_NEED_MORE or DECODE_TOO_LONG met, else 0 */
 } Cursor;
+
+static void cursor_init(Cursor *c, const uint8_t *bytes, size_t avail)
+{
+    c->bytes = bytes;
+    c->pos = 0;
+    c->short_input = avail < MAX_INSN_LEN;
+    c->limit = c->short_input ? avail : MAX_INSN_LEN;
+    c->err = 0;
+}
+
+/* Past the limit: pos stays put, so every later read lands here too. */
+static uint8_t cursor_overrun(Cursor *c)
+{
+    if (!c->err) {
+        c->err = c->short_input ? DECODE_NEED_MORE : DECODE_TOO_LONG;
+    }
+    return 0;
+}
 
 static uint8_t cursor_peek(Cursor *c)
 {
-    if (c->err) {
-        return 0;
+    if (likely(c->pos < c->limit)) {
+        return c->bytes[c->pos];
     }
-    if (c->pos >= MAX_INSN_LEN) {
-        c->err = DECODE_TOO_LONG;
-        return 0;
-    }
-    if (c->pos >= c->avail) {
-        c->err = DECODE_NEED_MORE;
-        return 0;
-    }
-    return c->bytes[c->pos];
+    return cursor_overrun(c);
 }
 
 static uint8_t cursor_take(Cursor *c)
 {
-    uint8_t b = cursor_peek(c);
-
-    if (!c->err) {
-        c->pos++;
+    if (likely(c->pos < c->limit)) {
+        return c->bytes[c->pos++];
     }
-    return b;
+    return cursor_overrun(c);
 }
 
-/* n little-endian bytes, sign-extended to 64 bits */
-static uint64_t cursor_take_signed(Cursor *c, unsigned n)
+static uint64_t load_le(const uint8_t *p, unsigned n)
 {
     uint64_t v = 0;
 
     for (unsigned i = 0; i < n; i++) {
-        v |= (uint64_t)cursor_take(c) << (8 * i);
+        v |= (uint64_t)p[i] << (8 * i);
     }
-    if (n == 0 || n >= 8) {
-        return v;
+    return v;
+}
+
+/* n (0, 1, 2, 4 or 8) little-endian bytes, sign-extended to 64 bits */
+static uint64_t cursor_take_signed(Cursor *c, unsigned n)
+{
+    const uint8_t *p = c->bytes + c->pos;
+
+    if (unlikely(c->pos + n > c->limit)) {
+        c->pos = c->limit;
+        return cursor_overrun(c);
     }
-    unsigned shift = 64 - 8 * n;
-    return (uint64_t)((int64_t)(v << shift) >> shift);
+    c->pos += n;
+    switch (n) {
+    case 1: return (int8_t)p[0];
+    case 2: return (int16_t)load_le(p, 2);
+    case 4: return (int32_t)load_le(p, 4);
+    case 8: return load_le(p, 8);
+    default: return 0;
+    }
 }
 
 /* ---- prefixes ---- */
@@ -78,50 +102,50 @@ typedef struct Prefixes {
     uint8_t last_rep; /* the last of F2/F3, or 0 */
 } Prefixes;
 
-static int segment_prefix(uint8_t b)
+/*
+ * What each legacy prefix byte records: a PFX_* bit, or for segment overrides
+ * PFX_SEG and the segment in the high byte.
+ */
+static const uint16_t legacy_prefix[256] = {
+    [0x26] = PFX_SEG | R_ES << 8,
+    [0x2e] = PFX_SEG | R_CS << 8,
+    [0x36] = PFX_SEG | R_SS << 8,
+    [0x3e] = PFX_SEG | R_DS << 8,
+    [0x64] = PFX_SEG | R_FS << 8,
+    [0x65] = PFX_SEG | R_GS << 8,
+    [0x66] = PFX_OPSZ,
+    [0x67] = PFX_ADSZ,
+    [0xf0] = PFX_LOCK,
+    [0xf2] = PFX_REPNE,
+    [0xf3] = PFX_REP,
+};
+
+static void record_legacy_prefix(Insn *d, Prefixes *p, uint8_t b, unsigned what)
 {
-    switch (b) {
-    case 0x26: return R_ES;
-    case 0x2e: return R_CS;
-    case 0x36: return R_SS;
-    case 0x3e: return R_DS;
-    case 0x64: return R_FS;
-    case 0x65: return R_GS;
-    default: return -1;
+    if (what & PFX_SEG) {
+        p->seg = what >> 8;
+        return;
+    }
+    d->prefix |= what;
+    if (what & (PFX_REP | PFX_REPNE)) {
+        p->last_rep = b;
     }
 }
 
-/* Records a legacy prefix; false when b is not one. */
-static bool take_legacy_prefix(Insn *d, Prefixes *p, uint8_t b)
-{
-    int seg = segment_prefix(b);
-
-    if (seg >= 0) {
-        p->seg = seg;
-        return true;
-    }
-    switch (b) {
-    case 0x66: d->prefix |= PFX_OPSZ; return true;
-    case 0x67: d->prefix |= PFX_ADSZ; return true;
-    case 0xf0: d->prefix |= PFX_LOCK; return true;
-    case 0xf2: d->prefix |= PFX_REPNE; p->last_rep = b; return true;
-    case 0xf3: d->prefix |= PFX_REP; p->last_rep = b; return true;
-    default: return false;
-    }
-}
-
-/* A REX counts only if it is the last prefix: a legacy prefix after it voids it. */
+/*
+ * A REX counts only if it is the last prefix: a legacy prefix after it voids it.
+ * Running out of bytes reads a 0, which is no prefix, and ends the loop.
+ */
 static void decode_prefixes(Insn *d, Cursor *c, Prefixes *p, int mode)
 {
     for (;;) {
         uint8_t b = cursor_peek(c);
-        if (c->err) {
-            return;
-        }
-        if (mode == DECODE_64 && (b & 0xf0) == 0x40) {
-            d->rex = b;
-        } else if (take_legacy_prefix(d, p, b)) {
+        unsigned what = legacy_prefix[b];
+        if (what) {
+            record_legacy_prefix(d, p, b, what);
             d->rex = 0;
+        } else if (mode == DECODE_64 && (b & 0xf0) == 0x40) {
+            d->rex = b;
         } else {
             break;
         }
@@ -191,9 +215,11 @@ static uint8_t default_segment(uint8_t base)
 /* 16-bit forms: [BX+SI] [BX+DI] [BP+SI] [BP+DI] [SI] [DI] [BP] [BX] */
 static void decode_ea16(Insn *d, Cursor *c)
 {
-    static const uint8_t base[8] = {R_EBX, R_EBX, R_EBP, R_EBP, R_ESI, R_EDI, R_EBP, R_EBX};
-    static const uint8_t index[8] = {R_ESI, R_EDI, R_ESI, R_EDI, EA_NONE, EA_NONE,
-                                     EA_NONE, EA_NONE};
+    static const uint8_t base[8] = {R_EBX, R_EBX, R_EBP, R_EBP,
+                                    R_ESI, R_EDI, R_EBP, R_EBX};
+    static const uint8_t index[8] = {R_ESI,   R_EDI,   R_ESI,   R_EDI,
+                                     EA_NONE, EA_NONE, EA_NONE, EA_NONE};
+    static const uint8_t disp_bytes[3] = {0, 1, 2};
     unsigned rm = d->modrm & 7;
 
     d->index = index[rm];
@@ -203,7 +229,7 @@ static void decode_ea16(Insn *d, Cursor *c)
         d->disp = (int16_t)cursor_take_signed(c, 2);
         return;
     }
-    d->disp = (int32_t)cursor_take_signed(c, d->mod == 2 ? 2 : d->mod);
+    d->disp = (int32_t)cursor_take_signed(c, disp_bytes[d->mod]);
 }
 
 static void decode_sib(Insn *d, Cursor *c)
@@ -274,8 +300,11 @@ static unsigned iz_bytes(const Insn *d)
 static unsigned immediate_bytes(const Insn *d, unsigned kind, unsigned *second)
 {
     *second = 0;
+    /* most instructions: keep them off the jump table and its mispredictions */
+    if (kind == IMM_NONE || kind == IMM_B) {
+        return kind == IMM_B;
+    }
     switch (kind) {
-    case IMM_B: return 1;
     case IMM_W: return 2;
     case IMM_Z: return iz_bytes(d);
     case IMM_V: return d->opsize;
@@ -304,21 +333,24 @@ static void decode_immediates(Insn *d, Cursor *c, unsigned kind)
 
 /* ---- validity ---- */
 
-static bool group_form_defined(const GroupAttr *g, const Insn *d)
+static bool group_form_defined(const GroupAttr *g, const Insn *d, int mode)
 {
     unsigned reg = (d->modrm >> 3) & 7;
 
     if (d->mod != 3) {
         return (g->mem[d->mandatory] >> reg) & 1;
     }
+    if (mode != DECODE_64 && ((g->reg64[d->mandatory] >> reg) & 1)) {
+        return false;
+    }
     return (g->reg[d->mandatory][reg] >> (d->modrm & 7)) & 1;
 }
 
 /* Whether this form (prefix class, memory or register operand) is defined. */
-static bool form_defined(const OpAttr *a, const Insn *d)
+static bool form_defined(const OpAttr *a, const Insn *d, int mode)
 {
     if (a->group) {
-        return group_form_defined(&decode_group_attr[a->group], d) &&
+        return group_form_defined(&decode_group_attr[a->group], d, mode) &&
                !((a->flags & A_SREG) && d->reg > 7);
     }
     unsigned mask = (d->has_modrm && d->mod != 3) ? a->ok : a->ok >> 4;
@@ -371,6 +403,8 @@ static uint8_t vex_rex(uint8_t rxb_inverted, uint8_t w, int mode)
     }
     return 0x40 | (w << 3) | rxb;
 }
+
+/* The VEX/EVEX decoders return false on an encoding that is #UD whatever follows. */
 
 static bool decode_vex2(Insn *d, Cursor *c, int mode)
 {
@@ -494,7 +528,7 @@ static int decode_legacy_operands(Insn *d, Cursor *c, int mode, const OpAttr *a)
     if (c->err) {
         return c->err;
     }
-    if (!form_defined(a, d)) {
+    if (!form_defined(a, d, mode)) {
         return DECODE_INVALID;
     }
     set_operand_size(d, a, mode);
@@ -537,9 +571,10 @@ static int decode_body(Insn *d, Cursor *c, int mode)
 
 int decode_insn(Insn *d, const uint8_t *bytes, size_t avail, int mode)
 {
-    Cursor c = {.bytes = bytes, .avail = avail};
+    Cursor c;
     Prefixes p = {.seg = 0xff};
 
+    cursor_init(&c, bytes, avail);
     memset(d, 0, sizeof(*d));
     d->seg = R_DS;
     d->base = d->index = EA_NONE;

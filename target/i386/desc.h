@@ -11,8 +11,9 @@
 /* A descriptor as read from a table, and where it lives (for accessed/busy bits). */
 typedef struct Desc {
     uint32_t lo, hi;
-    uint32_t base_hi; /* bits 63:32 of the base of a 16-byte long-mode system descriptor */
-    uint64_t addr;    /* linear address of the descriptor */
+    uint32_t
+        base_hi;   /* bits 63:32 of the base of a 16-byte long-mode system descriptor */
+    uint64_t addr; /* linear address of the descriptor */
 } Desc;
 
 /* System descriptor and gate types (S = 0), SDM vol. 3 table 3-2. */
@@ -32,7 +33,7 @@ enum {
 };
 
 #define SEL_RPL  3u
-#define SEL_TI   4u /* selector names the LDT */
+#define SEL_TI   4u      /* selector names the LDT */
 #define SEL_MASK 0xfffcu /* a selector in an error code: RPL bits replaced */
 
 static inline unsigned desc_dpl(uint32_t flags)
@@ -97,6 +98,8 @@ static inline uint32_t desc_flags(const Desc *d)
 }
 /* Load a segment register from a checked descriptor (sets the accessed bit). */
 void seg_load_desc(CPUX86State *env, int seg, uint16_t sel, const Desc *d);
+/* The same without the descriptor write (cannot fault): after desc_set_accessed. */
+void seg_set_from_desc(CPUX86State *env, int seg, uint16_t sel, const Desc *d);
 
 /*
  * The SS for a privilege change to new_cpl: selector checks, then the descriptor must
@@ -124,9 +127,9 @@ void release_stack(CPUX86State *env, uint64_t bytes);
 typedef struct FarReturn {
     uint16_t cs;
     uint64_t ip;
-    unsigned size;     /* bytes per slot */
-    unsigned frame;    /* bytes popped before the outer SS:ESP (RETF 2 slots, IRET 3) */
-    unsigned release;  /* RETF imm16: bytes released on both stacks */
+    unsigned size;      /* bytes per slot */
+    unsigned frame;     /* bytes popped before the outer SS:ESP (RETF 2 slots, IRET 3) */
+    unsigned release;   /* RETF imm16: bytes released on both stacks */
     bool pop_ss_always; /* 64-bit IRET pops SS:RSP even at the same privilege */
 } FarReturn;
 /* Checks the return, then loads CS, SS:rSP and sets next_rip. */

@@ -31,10 +31,8 @@ static bool vector_has_error_code(int vector)
     case EXCP_GP:
     case EXCP_PF:
     case EXCP_AC:
-    case 21: /* #CP */
-        return true;
-    default:
-        return false;
+    case 21: /* #CP */ return true;
+    default: return false;
     }
 }
 
@@ -86,7 +84,8 @@ static unsigned idt_error(const Event *ev)
     return ev->vector * 8 + 2 + event_ext(ev);
 }
 
-static uint32_t linear32(const CPUX86State *env, uint64_t addr)
+/* Outside long mode linear addresses wrap at 4 GiB. */
+static uint32_t linear32(uint64_t addr)
 {
     return (uint32_t)addr;
 }
@@ -101,7 +100,7 @@ static void int_real(CPUX86State *env, const Event *ev)
     if (ev->vector * 4 + 3 > env->idt.limit) {
         raise_exception_err(env, EXCP_GP, 0);
     }
-    entry = cpu_ld_lin(env, linear32(env, env->idt.base + ev->vector * 4), 4);
+    entry = cpu_ld_lin(env, linear32(env->idt.base + ev->vector * 4), 4);
     frame[0] = cpu_get_eflags(env);
     frame[1] = env->segs[R_CS].selector;
     frame[2] = ev->next_rip;
@@ -158,7 +157,7 @@ static void read_gate(CPUX86State *env, const Event *ev, Gate *g)
         raise_exception_err(env, EXCP_GP, idt_error(ev));
     }
     if (!(env->efer & EFER_LMA)) {
-        addr = linear32(env, addr);
+        addr = linear32(addr);
     }
     raw = cpu_ld_lin(env, addr, 8);
     if (entry == 16) {
@@ -220,8 +219,7 @@ static void enter_handler(CPUX86State *env, const Gate *g, const Desc *cs,
                           unsigned new_cpl)
 {
     enter_handler_flags(env, g);
-    cpu_set_seg_raw(env, R_CS, (g->sel & ~SEL_RPL) | new_cpl, desc_base(cs),
-                    desc_limit(cs), desc_flags(cs) | DESC_A);
+    seg_set_from_desc(env, R_CS, (g->sel & ~SEL_RPL) | new_cpl, cs);
     env->rip = g->offset;
 }
 
@@ -232,7 +230,7 @@ typedef struct NewStack {
     uint16_t sel;
     Desc desc;
     uint64_t sp;
-    uint64_t mask;    /* offset width; all ones in long mode (no limit checks) */
+    uint64_t mask;     /* offset width; all ones in long mode (no limit checks) */
     unsigned ss_error; /* #SS error code when the frame does not fit */
 } NewStack;
 
@@ -260,7 +258,7 @@ static void new_stack_push(CPUX86State *env, NewStack *st, const uint64_t *slots
         if (checked && !stack_slot_fits(&st->desc, st->sp, size)) {
             raise_exception_err(env, EXCP_SS, st->ss_error);
         }
-        cpu_st_lin(env, checked ? linear32(env, base + st->sp) : st->sp, size, slots[i]);
+        cpu_st_lin(env, checked ? linear32(base + st->sp) : st->sp, size, slots[i]);
     }
 }
 
@@ -274,8 +272,8 @@ static void tss_stack(CPUX86State *env, unsigned cpl, unsigned ext, NewStack *st
     if (off + (4u << shift) - 1 > env->tr.limit) {
         raise_exception_err(env, EXCP_TS, (env->tr.selector & SEL_MASK) | ext);
     }
-    st->sp = cpu_ld_lin(env, linear32(env, env->tr.base + off), 2 << shift);
-    st->sel = cpu_ld_lin(env, linear32(env, env->tr.base + off + (2 << shift)), 2);
+    st->sp = cpu_ld_lin(env, linear32(env->tr.base + off), 2 << shift);
+    st->sel = cpu_ld_lin(env, linear32(env->tr.base + off + (2 << shift)), 2);
 }
 
 /* --- protected mode (SDM 6.12) --- */
@@ -344,7 +342,7 @@ static void int_to_inner(CPUX86State *env, const Event *ev, const Gate *g, const
     if (from_v86) {
         null_data_segments(env);
     }
-    seg_load_desc(env, R_SS, st.sel, &st.desc);
+    seg_set_from_desc(env, R_SS, st.sel, &st.desc);
     set_stack_pointer(env, st.sp, st.mask);
     enter_handler(env, g, cs, new_cpl);
 }
@@ -359,8 +357,8 @@ static void int_same_level(CPUX86State *env, const Event *ev, const Gate *g,
         raise_exception_err(env, EXCP_GP, event_ext(ev));
     }
     n = frame_slots(env, ev, NULL, frame, 0);
-    stack_push_frame(env, frame, n, size);
     desc_set_accessed(env, cs);
+    stack_push_frame(env, frame, n, size);
     enter_handler(env, g, cs, cpu_cpl(env));
 }
 
@@ -465,7 +463,8 @@ static bool makes_double_fault(int first, int second)
     if (first == EV_CONTRIBUTORY) {
         return second == EV_CONTRIBUTORY;
     }
-    return first == EV_PAGE_FAULT && (second == EV_CONTRIBUTORY || second == EV_PAGE_FAULT);
+    return first == EV_PAGE_FAULT &&
+           (second == EV_CONTRIBUTORY || second == EV_PAGE_FAULT);
 }
 
 static bool makes_triple_fault(int first, int second)
@@ -477,7 +476,8 @@ static bool makes_triple_fault(int first, int second)
 /* Shutdown: the CPU stops until the machine is reset (or -no-reboot ends the run). */
 static void triple_fault(CPUX86State *env, const Event *ev)
 {
-    log_mask_printf(LOG_INT, "int: triple fault (vector %02x at %04x:%08" PRIx64 "), reset\n",
+    log_mask_printf(LOG_INT,
+                    "int: triple fault (vector %02x at %04x:%08" PRIx64 "), reset\n",
                     ev->vector, env->segs[R_CS].selector, env->rip);
     env->exception_depth = EV_NONE;
     env->halted = true;
@@ -491,8 +491,8 @@ static void log_event(const CPUX86State *env, const Event *ev)
                     "int: icount %" PRIu64 " vector %02x%s err %04x at %04x:%08" PRIx64
                     " sp %04x:%08" PRIx64 " cpl %d eflags %08x\n",
                     icount.count, ev->vector, ev->is_soft ? " (soft)" : "",
-                    ev->has_error ? ev->error_code : 0, env->segs[R_CS].selector, env->rip,
-                    env->segs[R_SS].selector, env->regs[R_ESP], cpu_cpl(env),
+                    ev->has_error ? ev->error_code : 0, env->segs[R_CS].selector,
+                    env->rip, env->segs[R_SS].selector, env->regs[R_ESP], cpu_cpl(env),
                     cpu_get_eflags(env));
 }
 

@@ -32,7 +32,8 @@ static inline int64_t cc_sext(uint64_t v, unsigned op)
 
 static inline uint32_t flags_szp(uint64_t dst, unsigned op)
 {
-    return (cc_trunc(dst, op) == 0) * CC_Z | cc_sign(dst, op) * CC_S | parity8(dst) * CC_P;
+    return (cc_trunc(dst, op) == 0) * CC_Z | cc_sign(dst, op) * CC_S |
+           parity8(dst) * CC_P;
 }
 
 /* AF: the carry or borrow out of bit 3, visible as bit 4 of a ^ b ^ result. */

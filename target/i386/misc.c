@@ -1,5 +1,4 @@
-/* Small instructions: CLC/STC/CMC, CLD/STD, XLAT, SALC, UD2, the fences and CLFLUSH
- * (Intel SDM vol. 2, AMD APM vol. 3). */
+/* Small ones: CLC/STC/CMC, CLD/STD, XLAT, SALC, UD2, fences, CLFLUSH (SDM vol. 2). */
 #include "target/i386/access.h"
 #include "target/i386/flags.h"
 #include "target/i386/insn.h"

@@ -1,10 +1,10 @@
-/* Data movement: MOV, MOVZX/MOVSX/MOVSXD, LEA, XCHG, CMPXCHG, XADD, CMOVcc, SETcc,
- * CBW..CQO, MOVBE and the NOP forms (Intel SDM vol. 2, AMD APM vol. 3). */
+/* MOV, MOVZX/MOVSX, LEA, XCHG, CMPXCHG, XADD, CMOVcc, SETcc, CBW, MOVBE, NOP (SDM 2). */
 #include "target/i386/access.h"
 #include "target/i386/flags.h"
 #include "target/i386/insn.h"
 
-/* Registers encoded in the low three opcode bits (B0+r, B8+r, 90+r), extended by REX.B. */
+/* Registers encoded in the low three opcode bits (B0+r, B8+r, 90+r), extended by REX.B.
+ */
 static unsigned opcode_reg(const Insn *d)
 {
     return (d->opcode & 7) | ((d->rex & 1) << 3);
@@ -336,17 +336,14 @@ static void op_nop(CPUX86State *env, const Insn *d)
 {
 }
 
-/* Eight rows for opcodes op..op+7 (register in the opcode, or a condition code). */
-#define R8(map, op, fn, name) {map, op + 0, ANY, ANY, ANY, ANY, 0, fn, name}, \
-    {map, op + 1, ANY, ANY, ANY, ANY, 0, fn, name}, \
-    {map, op + 2, ANY, ANY, ANY, ANY, 0, fn, name}, \
-    {map, op + 3, ANY, ANY, ANY, ANY, 0, fn, name}, \
-    {map, op + 4, ANY, ANY, ANY, ANY, 0, fn, name}, \
-    {map, op + 5, ANY, ANY, ANY, ANY, 0, fn, name}, \
-    {map, op + 6, ANY, ANY, ANY, ANY, 0, fn, name}, \
-    {map, op + 7, ANY, ANY, ANY, ANY, 0, fn, name}
-
-#define CC16(map, op, fn, name) R8(map, op, fn, name), R8(map, op + 8, fn, name)
+/* Rows for runs of opcodes that share a handler (register or condition in the opcode). */
+/* clang-format off */
+#define ROW(map, op, fn, name) {map, op, ANY, ANY, ANY, ANY, 0, fn, name}
+/* clang-format on */
+#define R2(map, op, fn, name)  ROW(map, op, fn, name), ROW(map, (op) + 1, fn, name)
+#define R4(map, op, fn, name)  R2(map, op, fn, name), R2(map, (op) + 2, fn, name)
+#define R8(map, op, fn, name)  R4(map, op, fn, name), R4(map, (op) + 4, fn, name)
+#define R16(map, op, fn, name) R8(map, op, fn, name), R8(map, (op) + 8, fn, name)
 
 static const InsnDef mov_insns[] = {
     {MAP_NONE, 0x88, ANY, ANY, ANY, ANY, 0, op_mov_Eb_Gb, "mov"},
@@ -375,8 +372,8 @@ static const InsnDef mov_insns[] = {
     {MAP_0F, 0xc0, ANY, ANY, ANY, ANY, IF_LOCK, op_xadd_Eb_Gb, "xadd"},
     {MAP_0F, 0xc1, ANY, ANY, ANY, ANY, IF_LOCK, op_xadd_Ev_Gv, "xadd"},
     {MAP_0F, 0xc7, 1, MOD_MEM, ANY, ANY, IF_LOCK, op_cmpxchg8b_Mq, "cmpxchg8b"},
-    CC16(MAP_0F, 0x40, op_cmovcc_Gv_Ev, "cmovcc"),
-    CC16(MAP_0F, 0x90, op_setcc_Eb, "setcc"),
+    R16(MAP_0F, 0x40, op_cmovcc_Gv_Ev, "cmovcc"),
+    R16(MAP_0F, 0x90, op_setcc_Eb, "setcc"),
     {MAP_NONE, 0x98, ANY, ANY, ANY, ANY, 0, op_cbw, "cbw"},
     {MAP_NONE, 0x99, ANY, ANY, ANY, ANY, 0, op_cwd, "cwd"},
     {MAP_0F38, 0xf0, ANY, MOD_MEM, ANY, MP_NONE, 0, op_movbe_Gv_Mv, "movbe"},

@@ -26,8 +26,8 @@ static void set_div_flags(CPUX86State *env)
 }
 
 /* Full product of two size-byte operands, as low and high halves. */
-static void mul_wide(uint64_t a, uint64_t b, unsigned size, bool is_signed,
-                     uint64_t *lo, uint64_t *hi)
+static void mul_wide(uint64_t a, uint64_t b, unsigned size, bool is_signed, uint64_t *lo,
+                     uint64_t *hi)
 {
     unsigned __int128 p;
 
@@ -134,7 +134,8 @@ static bool div_signed(uint64_t hi, uint64_t lo, uint64_t divisor, unsigned size
     unsigned w = size * 8;
     __int128 limit = (__int128)1 << (w - 1), dv = sext(divisor, size), n, quot;
 
-    n = size == 8 ? (__int128)((unsigned __int128)hi << 64 | lo) : sext(hi << w | lo, 2 * size);
+    n = size == 8 ? (__int128)((unsigned __int128)hi << 64 | lo)
+                  : sext(hi << w | lo, 2 * size);
     if (dv == 0) {
         return false;
     }
@@ -151,7 +152,8 @@ static bool div_signed(uint64_t hi, uint64_t lo, uint64_t divisor, unsigned size
 }
 
 /* The dividend halves: AH:AL for bytes, rDX:rAX otherwise. */
-static void div_dividend(const CPUX86State *env, unsigned size, uint64_t *hi, uint64_t *lo)
+static void div_dividend(const CPUX86State *env, unsigned size, uint64_t *hi,
+                         uint64_t *lo)
 {
     unsigned half = size == 1 ? 8 : 0;
     uint64_t high_reg = size == 1 ? env->regs[R_EAX] : env->regs[R_EDX];

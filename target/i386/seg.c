@@ -95,7 +95,7 @@ void desc_set_accessed(CPUX86State *env, const Desc *d)
     }
 }
 
-static void seg_set_from_desc(CPUX86State *env, int seg, uint16_t sel, const Desc *d)
+void seg_set_from_desc(CPUX86State *env, int seg, uint16_t sel, const Desc *d)
 {
     cpu_set_seg_raw(env, seg, sel, desc_base(d), desc_limit(d), desc_flags(d) | DESC_A);
 }
@@ -284,16 +284,11 @@ NORETURN static void far_to_system(CPUX86State *env, uint16_t sel, const Desc *d
 {
     switch (desc_type(d->hi)) {
     case SYS_CALL_GATE16:
-    case SYS_CALL_GATE32:
-        log_unimp("far jmp/call through call gate %04x\n", sel);
-        break;
+    case SYS_CALL_GATE32: log_unimp("far jmp/call through call gate %04x\n", sel); break;
     case SYS_TASK_GATE:
     case SYS_TSS16_AVAIL:
-    case SYS_TSS32_AVAIL:
-        log_unimp("far jmp/call task switch to %04x\n", sel);
-        break;
-    default:
-        break;
+    case SYS_TSS32_AVAIL: log_unimp("far jmp/call task switch to %04x\n", sel); break;
+    default: break;
     }
     raise_sel(env, EXCP_GP, sel);
 }
@@ -358,10 +353,11 @@ static void far_transfer(CPUX86State *env, const Insn *d, uint16_t sel, uint64_t
     }
     check_far_code(env, sel, &cs);
     check_far_ip(env, cs.hi, desc_limit(&cs), ip);
+    desc_set_accessed(env, &cs);
     if (call) {
         push_far_return(env, d->opsize);
     }
-    seg_load_desc(env, R_CS, (sel & ~SEL_RPL) | cpu_cpl(env), &cs);
+    seg_set_from_desc(env, R_CS, (sel & ~SEL_RPL) | cpu_cpl(env), &cs);
     env->next_rip = ip;
 }
 
@@ -435,8 +431,8 @@ static void null_inaccessible_segments(CPUX86State *env, unsigned cpl)
 
     for (size_t i = 0; i < ARRAY_SIZE(segs); i++) {
         SegmentCache *s = &env->segs[segs[i]];
-        bool data_or_nonconforming = (s->flags & DESC_S) &&
-                                     !(desc_is_code(s->flags) && (s->flags & DESC_C));
+        bool data_or_nonconforming =
+            (s->flags & DESC_S) && !(desc_is_code(s->flags) && (s->flags & DESC_C));
         if (data_or_nonconforming && desc_dpl(s->flags) < cpl) {
             cpu_set_seg_raw(env, segs[i], 0, s->base, s->limit, s->flags & ~DESC_P);
         }
@@ -912,7 +908,8 @@ static const InsnDef seg_insns[] = {
     {MAP_0F, 0xb2, ANY, MOD_MEM, ANY, ANY, IF_EXIT, op_lss_Gv_Mp, "lss"},
     {MAP_0F, 0xb4, ANY, MOD_MEM, ANY, ANY, IF_EXIT, op_lfs_Gv_Mp, "lfs"},
     {MAP_0F, 0xb5, ANY, MOD_MEM, ANY, ANY, IF_EXIT, op_lgs_Gv_Mp, "lgs"},
-    {MAP_NONE, 0xea, ANY, ANY, ANY, ANY, IF_NO64 | IF_BRANCH | IF_EXIT, op_jmp_Ap, "ljmp"},
+    {MAP_NONE, 0xea, ANY, ANY, ANY, ANY, IF_NO64 | IF_BRANCH | IF_EXIT, op_jmp_Ap,
+     "ljmp"},
     {MAP_NONE, 0x9a, ANY, ANY, ANY, ANY, IF_NO64 | IF_BRANCH | IF_EXIT, op_call_Ap,
      "lcall"},
     {MAP_NONE, 0xff, 5, MOD_MEM, ANY, ANY, IF_BRANCH | IF_EXIT, op_jmp_Mp, "ljmp"},

@@ -1,31 +1,40 @@
-/* Shifts and rotates: ROL ROR RCL RCR SHL SHR SAR, SHLD SHRD (Intel SDM vol. 2, AMD APM vol. 3). */
+/* Shifts and rotates: ROL ROR RCL RCR SHL SHR SAR SHLD SHRD (Intel SDM vol. 2). */
 /*
- * Flags the manuals leave undefined follow AMD Zen (family 17h/19h), checked against
- * the host by tests/unit/test-alu.c:
- *  - AF is set by every shift with a non-zero count (not by rotates, which keep it);
- *  - OF uses the count-1 formula for every count: SHL/SHLD and ROL/RCL: CF ^ MSB,
- *    ROR/RCR: the two top bits of the result, SAR: 0, SHR: MSB of (value ^ result),
- *    which is 0 once the count exceeds 1;
- *  - CF for SHL/SHR counts >= the operand width is the last bit the wide shifter
- *    moved out, which for such counts is 0 (SAR: the sign);
- *  - 16-bit SHLD/SHRD counts of 17..31 shift the 48-bit concatenation as
- *    documented for Intel (dest:src:dest).
- * Count 0 (after masking) changes neither the operand nor any flag, but the operand
- * is still read, so a bad address faults as on hardware.
+ * What the manuals leave undefined follows AMD Zen (family 17h/19h), as checked
+ * against the host by tests/unit/test-alu.c:
+ *  - AF is set by every shift with a non-zero count; rotates leave it alone;
+ *  - OF is that of the last one-bit step, for every count: SHL/SHLD and ROL/RCL
+ *    CF ^ MSB, ROR/RCR the XOR of the result's two top bits, SAR 0, SHR/SHRD the
+ *    sign change between the value before the last step and the result (so SHR by
+ *    more than 1 gives 0);
+ *  - CF after SHL/SHR by the operand width or more is the last bit a wide shifter
+ *    moves out: 0 (SAR: the sign);
+ *  - 16-bit SHLD/SHRD by 17..31 shift dest:src:src and src:src:dest (48 bits);
+ *    see shiftd16_long_flags for their flags.
+ * Count 0 (after masking) changes no flag, but the operand is still read and written
+ * back: on hardware a 32-bit register is zero-extended and a read-only page faults.
  */
 #include "target/i386/access.h"
 #include "target/i386/flags.h"
 #include "target/i386/insn.h"
 
-enum { SHIFT_ROL, SHIFT_ROR, SHIFT_RCL, SHIFT_RCR, SHIFT_SHL, SHIFT_SHR, SHIFT_SAL,
-       SHIFT_SAR };
+enum {
+    SHIFT_ROL,
+    SHIFT_ROR,
+    SHIFT_RCL,
+    SHIFT_RCR,
+    SHIFT_SHL,
+    SHIFT_SHR,
+    SHIFT_SAL,
+    SHIFT_SAR
+};
 
 /* The new operand and the flags it leaves; committed after the store. */
 typedef struct ShiftResult {
     uint64_t value;
-    unsigned cc_op;          /* CC_OP_SHL/SHR/SAR, or CC_OP_EFLAGS for rotates */
+    unsigned cc_op; /* CC_OP_SHL/SHR/SAR, or CC_OP_EFLAGS for rotates */
     uint64_t cc_src, cc_src2;
-    uint32_t rot_flags;      /* rotates: CF and OF */
+    uint32_t rot_flags; /* rotates: CF and OF */
 } ShiftResult;
 
 static inline unsigned width_of(unsigned size)
@@ -161,7 +170,7 @@ static void shift_rm(CPUX86State *env, const Insn *d, unsigned size, unsigned co
 
     count = mask_count(count, size);
     if (count == 0) {
-        st_rm(env, d, size, v); /* still a write: a 32-bit register is zero-extended */
+        st_rm(env, d, size, v);
         return;
     }
     s = shift_compute(env, d->reg & 7, v, count, size);
@@ -207,8 +216,8 @@ static ShiftResult shld_compute(uint64_t dst, uint64_t src, unsigned n, unsigned
 {
     ShiftResult s = {0, CC_OP_SHL, 0, 0, 0};
     unsigned w = width_of(size);
-    unsigned __int128 x = ((unsigned __int128)dst << (128 - w)) |
-                          ((unsigned __int128)src << (128 - 2 * w));
+    unsigned __int128 x =
+        ((unsigned __int128)dst << (128 - w)) | ((unsigned __int128)src << (128 - 2 * w));
 
     if (size == 2) {
         x |= (unsigned __int128)src << (128 - 3 * w);
@@ -301,7 +310,9 @@ static void op_shrd_Ev_Gv_CL(CPUX86State *env, const Insn *d)
         {MAP_NONE, 0xd0, ext, ANY, ANY, ANY, 0, op_shift_Eb_1, name},                    \
         {MAP_NONE, 0xd1, ext, ANY, ANY, ANY, 0, op_shift_Ev_1, name},                    \
         {MAP_NONE, 0xd2, ext, ANY, ANY, ANY, 0, op_shift_Eb_CL, name},                   \
-        {MAP_NONE, 0xd3, ext, ANY, ANY, ANY, 0, op_shift_Ev_CL, name}
+    {                                                                                    \
+        MAP_NONE, 0xd3, ext, ANY, ANY, ANY, 0, op_shift_Ev_CL, name                      \
+    }
 
 static const InsnDef shift_insns[] = {
     SHIFT_ROWS(0, "rol"),

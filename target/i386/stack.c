@@ -1,5 +1,4 @@
-/* Stack instructions: PUSH, POP, PUSHA/POPA, PUSHF/POPF, ENTER, LEAVE, LAHF/SAHF
- * (Intel SDM vol. 2, AMD APM vol. 3). */
+/* Stack: PUSH, POP, PUSHA/POPA, PUSHF/POPF, ENTER, LEAVE, LAHF/SAHF (SDM vol. 2). */
 #include "target/i386/access.h"
 #include "target/i386/flags.h"
 #include "target/i386/insn.h"
@@ -14,18 +13,12 @@ static uint64_t stack_offset(const CPUX86State *env, uint64_t sp, int64_t delta)
     return (sp + delta) & size_mask(cpu_stack_size(env));
 }
 
-/* rSP after moving the stack top by delta (only SP changes with a 16-bit stack). */
+/* rSP after moving the stack top by delta: bits above the stack width stay, as in
+ * cpu_push (only SP changes with a 16-bit stack). */
 static uint64_t moved_sp(const CPUX86State *env, int64_t delta)
 {
-    unsigned width = cpu_stack_size(env);
     uint64_t rsp = env->regs[R_ESP];
-    uint64_t keep = width == 2 ? rsp & ~0xffffull : 0;
-    return keep | stack_offset(env, rsp, delta);
-}
-
-static void set_sp(CPUX86State *env, uint64_t sp)
-{
-    set_reg(env, R_ESP, cpu_stack_size(env), true, sp);
+    return (rsp & ~size_mask(cpu_stack_size(env))) | stack_offset(env, rsp, delta);
 }
 
 static unsigned opcode_reg(const Insn *d)
@@ -44,9 +37,7 @@ static void op_push_Zv(CPUX86State *env, const Insn *d)
 /* POP rSP: the popped value wins over the increment. */
 static void op_pop_Zv(CPUX86State *env, const Insn *d)
 {
-    uint64_t v = cpu_stack_peek(env, d->opsize, 0);
-    set_sp(env, moved_sp(env, d->opsize));
-    set_reg(env, opcode_reg(d), d->opsize, true, v);
+    set_reg(env, opcode_reg(d), d->opsize, true, cpu_pop(env, d->opsize));
 }
 
 static void op_push_Ev(CPUX86State *env, const Insn *d)
@@ -66,20 +57,18 @@ static void op_push_Iz(CPUX86State *env, const Insn *d)
 static void op_pop_Ev(CPUX86State *env, const Insn *d)
 {
     uint64_t v = cpu_stack_peek(env, d->opsize, 0);
-    uint64_t new_sp = moved_sp(env, d->opsize);
-    uint64_t old_sp = env->regs[R_ESP];
+    uint64_t old_sp = env->regs[R_ESP], new_sp = moved_sp(env, d->opsize);
     uint64_t ea;
 
+    env->regs[R_ESP] = new_sp;
     if (d->mod == 3) {
-        set_sp(env, new_sp);
         set_reg(env, d->rm, d->opsize, true, v);
         return;
     }
-    env->regs[R_ESP] = new_sp;
     ea = insn_ea(env, d);
-    env->regs[R_ESP] = old_sp;
+    env->regs[R_ESP] = old_sp; /* until the store has succeeded */
     cpu_st(env, d->seg, ea, d->opsize, v);
-    set_sp(env, new_sp);
+    env->regs[R_ESP] = new_sp;
 }
 
 /* --- PUSHA / POPA (not in 64-bit mode) --- */
@@ -94,7 +83,7 @@ static void op_pusha(CPUX86State *env, const Insn *d)
         int64_t delta = -(int64_t)(size * (r + 1));
         cpu_st(env, R_SS, stack_offset(env, sp, delta), size, env->regs[r]);
     }
-    set_sp(env, moved_sp(env, -(int64_t)size * 8));
+    env->regs[R_ESP] = moved_sp(env, -(int64_t)size * 8);
 }
 
 /* The saved rSP slot is skipped. */
@@ -107,7 +96,7 @@ static void op_popa(CPUX86State *env, const Insn *d)
     for (unsigned r = R_EAX; r <= R_EDI; r++) {
         vals[r] = cpu_ld(env, R_SS, stack_offset(env, sp, size * (7 - r)), size);
     }
-    set_sp(env, moved_sp(env, size * 8));
+    env->regs[R_ESP] = moved_sp(env, size * 8);
     for (unsigned r = R_EAX; r <= R_EDI; r++) {
         if (r != R_ESP) {
             set_reg(env, r, size, true, vals[r]);
@@ -195,7 +184,8 @@ static void op_enter(CPUX86State *env, const Insn *d)
     cpu_st(env, R_SS, stack_offset(env, sp, depth), size, bp);
     frame = moved_sp(env, depth);
     for (unsigned i = 1; i < level; i++) {
-        uint64_t link = cpu_ld(env, R_SS, stack_offset(env, bp, -(int64_t)size * i), size);
+        uint64_t link =
+            cpu_ld(env, R_SS, stack_offset(env, bp, -(int64_t)size * i), size);
         depth -= size;
         cpu_st(env, R_SS, stack_offset(env, sp, depth), size, link);
     }
@@ -204,32 +194,31 @@ static void op_enter(CPUX86State *env, const Insn *d)
         cpu_st(env, R_SS, stack_offset(env, sp, depth), size, frame);
     }
     set_reg(env, R_EBP, size, true, frame);
-    set_sp(env, moved_sp(env, depth - (int64_t)(d->imm & 0xffff)));
+    env->regs[R_ESP] = moved_sp(env, depth - (int64_t)(d->imm & 0xffff));
 }
 
 /* rSP takes rBP at the stack width, then rBP is popped. */
 static void op_leave(CPUX86State *env, const Insn *d)
 {
-    uint64_t bp = env->regs[R_EBP];
-    uint64_t v = cpu_ld(env, R_SS, stack_offset(env, bp, 0), d->opsize);
+    uint64_t mask = size_mask(cpu_stack_size(env));
+    uint64_t bp = env->regs[R_EBP] & mask;
+    uint64_t v = cpu_ld(env, R_SS, bp, d->opsize);
 
-    set_sp(env, bp);
-    set_sp(env, moved_sp(env, d->opsize));
+    env->regs[R_ESP] = (env->regs[R_ESP] & ~mask) | ((bp + d->opsize) & mask);
     set_reg(env, R_EBP, d->opsize, true, v);
 }
 
-#define R8(map, op, flags, fn, name) {map, op + 0, ANY, ANY, ANY, ANY, flags, fn, name}, \
-    {map, op + 1, ANY, ANY, ANY, ANY, flags, fn, name}, \
-    {map, op + 2, ANY, ANY, ANY, ANY, flags, fn, name}, \
-    {map, op + 3, ANY, ANY, ANY, ANY, flags, fn, name}, \
-    {map, op + 4, ANY, ANY, ANY, ANY, flags, fn, name}, \
-    {map, op + 5, ANY, ANY, ANY, ANY, flags, fn, name}, \
-    {map, op + 6, ANY, ANY, ANY, ANY, flags, fn, name}, \
-    {map, op + 7, ANY, ANY, ANY, ANY, flags, fn, name}
+/* Eight rows for the register-in-opcode forms. */
+/* clang-format off */
+#define ROW(op, fn, name) {MAP_NONE, op, ANY, ANY, ANY, ANY, 0, fn, name}
+/* clang-format on */
+#define R2(op, fn, name) ROW(op, fn, name), ROW((op) + 1, fn, name)
+#define R4(op, fn, name) R2(op, fn, name), R2((op) + 2, fn, name)
+#define R8(op, fn, name) R4(op, fn, name), R4((op) + 4, fn, name)
 
 static const InsnDef stack_insns[] = {
-    R8(MAP_NONE, 0x50, 0, op_push_Zv, "push"),
-    R8(MAP_NONE, 0x58, 0, op_pop_Zv, "pop"),
+    R8(0x50, op_push_Zv, "push"),
+    R8(0x58, op_pop_Zv, "pop"),
     {MAP_NONE, 0xff, 6, ANY, ANY, ANY, 0, op_push_Ev, "push"},
     {MAP_NONE, 0x8f, 0, ANY, ANY, ANY, 0, op_pop_Ev, "pop"},
     {MAP_NONE, 0x68, ANY, ANY, ANY, ANY, 0, op_push_Iz, "push"},

@@ -1,5 +1,4 @@
-/* String instructions: MOVS, CMPS, STOS, LODS, SCAS, INS, OUTS with REP/REPE/REPNE
- * (Intel SDM vol. 2 "REP/REPE/REPZ/REPNE/REPNZ", AMD APM vol. 3). */
+/* String instructions MOVS..OUTS with REP/REPE/REPNE (SDM vol. 2, "REP/REPE/REPZ"). */
 #include "target/i386/access.h"
 #include "target/i386/flags.h"
 #include "target/i386/insn.h"
@@ -26,11 +25,20 @@
  * in 64-bit mode clears their upper halves, a 16-bit one touches only SI/DI/CX.
  *
  * F2 on MOVS/STOS/LODS/INS/OUTS repeats like F3, as hardware does.
+ *
+ * REP MOVS and REP STOS have a fast path: where a run of iterations stays inside one
+ * RAM page for both operands, reachable without segment checks (the same conditions
+ * as cpu_ld/cpu_st's inline path), it copies or fills through host pointers at once.
+ * It changes nothing the guest can see: the chunk size is the same, a fault can only
+ * happen on the plain path, and overlapping moves replicate element by element as
+ * the hardware does. Build with -DSTRING_NO_FAST_PATH to run the plain path only.
  */
 #define REP_CHUNK 1024
 
 /* One iteration; returns false when a REPE/REPNE condition ends the repeat. */
 typedef bool StringStep(CPUX86State *env, const Insn *d, unsigned size);
+/* Up to max iterations at once; returns how many were done (0: take the plain path). */
+typedef uint64_t StringFast(CPUX86State *env, const Insn *d, unsigned size, uint64_t max);
 
 static bool has_rep(const Insn *d)
 {
@@ -56,10 +64,22 @@ static uint64_t index_reg(const CPUX86State *env, const Insn *d, unsigned r)
     return env->regs[r] & addr_mask(d);
 }
 
+static bool backwards(const CPUX86State *env)
+{
+    return (env->eflags & DF_MASK) != 0;
+}
+
+/* Move an index register over n elements in the direction of DF. */
+static void advance_n(CPUX86State *env, const Insn *d, unsigned r, unsigned size,
+                      uint64_t n)
+{
+    uint64_t bytes = n * size;
+    set_reg_addr(env, r, d, backwards(env) ? env->regs[r] - bytes : env->regs[r] + bytes);
+}
+
 static void advance(CPUX86State *env, const Insn *d, unsigned r, unsigned size)
 {
-    int64_t step = (env->eflags & DF_MASK) ? -(int64_t)size : (int64_t)size;
-    set_reg_addr(env, r, d, env->regs[r] + step);
+    advance_n(env, d, r, size, 1);
 }
 
 static uint64_t load_source(CPUX86State *env, const Insn *d, unsigned size)
@@ -140,26 +160,132 @@ static bool outs_step(CPUX86State *env, const Insn *d, unsigned size)
     return true;
 }
 
-static void string_run(CPUX86State *env, const Insn *d, unsigned size, StringStep *step)
-{
-    uint64_t count;
-    unsigned n;
+/* --- the fast path --- */
 
-    if (!has_rep(d)) {
-        step(env, d, size);
-        return;
+/*
+ * Host address of the element at seg:off if up to *n elements from there (in the
+ * direction of DF) can be accessed like cpu_ld/cpu_st's inline path does: segment
+ * needing no checks, offsets within its limit and not wrapping at the address size,
+ * one RAM page present in the TLB. *n is cut to the elements that qualify; NULL when
+ * not even the first does.
+ */
+static uint8_t *fast_span(CPUX86State *env, const Insn *d, int seg, uint64_t off,
+                          unsigned size, bool write, uint64_t *n)
+{
+    uint64_t max_off = MIN(env->seg_max[seg], addr_mask(d));
+    uint64_t lin = seg_linear(env, seg, off), in_page = lin & ~PAGE_MASK;
+    const TLBEntry *e = &env->tlb[(lin >> PAGE_BITS) & (TLB_SIZE - 1)];
+    uint64_t tag = write ? e->tag_write : e->tag_read;
+    uint8_t ok = write ? env->seg_ok_write : env->seg_ok_read;
+    uint64_t fit;
+
+    if (!(ok & (1u << seg)) || tag != (lin & PAGE_MASK) || in_page + size > PAGE_SIZE ||
+        off > max_off || max_off - off < size - 1) {
+        return NULL;
     }
-    count = index_reg(env, d, R_ECX);
-    n = count < REP_CHUNK ? count : REP_CHUNK;
-    for (unsigned i = 0; i < n; i++) {
-        bool go_on = step(env, d, size);
-        set_reg_addr(env, R_ECX, d, --count);
+    if (backwards(env)) {
+        fit = MIN(in_page, off) / size + 1;
+    } else {
+        fit = (MIN(PAGE_SIZE - 1 - in_page, max_off - off) + 1) / size;
+    }
+    *n = MIN(*n, fit);
+    return (uint8_t *)(uintptr_t)(lin + e->addend);
+}
+
+/* The lowest host address touched by n elements starting at p. */
+static uint8_t *span_low(const CPUX86State *env, uint8_t *p, unsigned size, uint64_t n)
+{
+    return backwards(env) ? p - (n - 1) * size : p;
+}
+
+static uint64_t movs_fast(CPUX86State *env, const Insn *d, unsigned size, uint64_t max)
+{
+    uint64_t n = max;
+    uint8_t *src =
+        fast_span(env, d, source_seg(d), index_reg(env, d, R_ESI), size, false, &n);
+    uint8_t *dst =
+        src ? fast_span(env, d, R_ES, index_reg(env, d, R_EDI), size, true, &n) : NULL;
+    uint64_t bytes = n * size;
+
+    if (!dst) {
+        return 0;
+    }
+    uint8_t *src_lo = span_low(env, src, size, n), *dst_lo = span_low(env, dst, size, n);
+    if (src_lo + bytes <= dst_lo || dst_lo + bytes <= src_lo) {
+        memcpy(dst_lo, src_lo, bytes);
+    } else {
+        /* Overlap: element by element in architectural order, as the CPU does. */
+        int64_t step = backwards(env) ? -(int64_t)size : (int64_t)size;
+        for (uint64_t i = 0; i < n; i++) {
+            st_le(dst + i * step, size, ld_le(src + i * step, size));
+        }
+    }
+    advance_n(env, d, R_ESI, size, n);
+    advance_n(env, d, R_EDI, size, n);
+    return n;
+}
+
+static uint64_t stos_fast(CPUX86State *env, const Insn *d, unsigned size, uint64_t max)
+{
+    uint64_t n = max;
+    uint8_t *dst = fast_span(env, d, R_ES, index_reg(env, d, R_EDI), size, true, &n);
+
+    if (!dst) {
+        return 0;
+    }
+    dst = span_low(env, dst, size, n);
+    if (size == 1) {
+        memset(dst, (uint8_t)env->regs[R_EAX], n);
+    } else {
+        for (uint64_t i = 0; i < n; i++) {
+            st_le(dst + i * size, size, env->regs[R_EAX]);
+        }
+    }
+    advance_n(env, d, R_EDI, size, n);
+    return n;
+}
+
+/* --- driving one execution --- */
+
+/* One chunk of a REP: at most REP_CHUNK iterations, then re-execute if rCX != 0. */
+static void string_rep(CPUX86State *env, const Insn *d, unsigned size, StringStep *step,
+                       StringFast *fast)
+{
+    uint64_t count = index_reg(env, d, R_ECX);
+    uint64_t left = MIN(count, REP_CHUNK);
+
+    while (left > 0) {
+        uint64_t done = fast ? fast(env, d, size, left) : 0;
+        bool go_on = true;
+        if (done == 0) {
+            go_on = step(env, d, size);
+            done = 1;
+        }
+        count -= done;
+        left -= done;
+        set_reg_addr(env, R_ECX, d, count);
         if (!go_on) {
             return;
         }
     }
     if (count != 0) {
         env->next_rip = env->rip;
+    }
+}
+
+#ifdef STRING_NO_FAST_PATH
+#define FAST(fn) NULL
+#else
+#define FAST(fn) fn
+#endif
+
+static void string_run(CPUX86State *env, const Insn *d, unsigned size, StringStep *step,
+                       StringFast *fast)
+{
+    if (has_rep(d)) {
+        string_rep(env, d, size, step, fast);
+    } else {
+        step(env, d, size);
     }
 }
 
@@ -176,50 +302,54 @@ static unsigned io_size(const Insn *d)
 
 static void op_movs(CPUX86State *env, const Insn *d)
 {
-    string_run(env, d, string_size(d), movs_step);
+    string_run(env, d, string_size(d), movs_step, FAST(movs_fast));
 }
 
 static void op_cmps(CPUX86State *env, const Insn *d)
 {
-    string_run(env, d, string_size(d), cmps_step);
+    string_run(env, d, string_size(d), cmps_step, NULL);
 }
 
 static void op_stos(CPUX86State *env, const Insn *d)
 {
-    string_run(env, d, string_size(d), stos_step);
+    string_run(env, d, string_size(d), stos_step, FAST(stos_fast));
 }
 
 static void op_lods(CPUX86State *env, const Insn *d)
 {
-    string_run(env, d, string_size(d), lods_step);
+    string_run(env, d, string_size(d), lods_step, NULL);
 }
 
 static void op_scas(CPUX86State *env, const Insn *d)
 {
-    string_run(env, d, string_size(d), scas_step);
+    string_run(env, d, string_size(d), scas_step, NULL);
 }
 
 static void op_ins(CPUX86State *env, const Insn *d)
 {
-    string_run(env, d, io_size(d), ins_step);
+    string_run(env, d, io_size(d), ins_step, NULL);
 }
 
 static void op_outs(CPUX86State *env, const Insn *d)
 {
-    string_run(env, d, io_size(d), outs_step);
+    string_run(env, d, io_size(d), outs_step, NULL);
 }
 
-/* Every row may repeat itself, so all are branches. */
-#define STR2(op, fn, name) {MAP_NONE, op, ANY, ANY, ANY, ANY, IF_BRANCH, fn, name}, \
-    {MAP_NONE, op + 1, ANY, ANY, ANY, ANY, IF_BRANCH, fn, name}
+/*
+ * A REP form may re-execute itself, so it ends the block (IF_BRANCH); the decoder
+ * puts the last F3/F2 in mandatory, so the rows can tell.
+ */
+/* clang-format off */
+#define STR_ROW(op, pfx, flags, fn, name) {MAP_NONE, op, ANY, ANY, ANY, pfx, flags, fn, name}
+/* clang-format on */
+#define STR1(op, fn, name)                                                               \
+    STR_ROW(op, MP_F3, IF_BRANCH, fn, name), STR_ROW(op, MP_F2, IF_BRANCH, fn, name),    \
+        STR_ROW(op, ANY, 0, fn, name)
+#define STR2(op, fn, name) STR1(op, fn, name), STR1((op) + 1, fn, name)
 
 static const InsnDef string_insns[] = {
-    STR2(0xa4, op_movs, "movs"),
-    STR2(0xa6, op_cmps, "cmps"),
-    STR2(0xaa, op_stos, "stos"),
-    STR2(0xac, op_lods, "lods"),
-    STR2(0xae, op_scas, "scas"),
-    STR2(0x6c, op_ins, "ins"),
+    STR2(0xa4, op_movs, "movs"), STR2(0xa6, op_cmps, "cmps"), STR2(0xaa, op_stos, "stos"),
+    STR2(0xac, op_lods, "lods"), STR2(0xae, op_scas, "scas"), STR2(0x6c, op_ins, "ins"),
     STR2(0x6e, op_outs, "outs"),
 };
 INSN_TABLE(string_insns)

@@ -37,10 +37,10 @@ static void require_cpl0(CPUX86State *env)
 #define CPUID_1_EDX_VME    (1u << 1)
 #define CPUID_1_EDX_DE     (1u << 2)
 #define CPUID_1_EDX_PSE    (1u << 3)
-#define CPUID_1_EDX_TSC    (1u << 4)  /* RDTSC, CR4.TSD */
+#define CPUID_1_EDX_TSC    (1u << 4) /* RDTSC, CR4.TSD */
 #define CPUID_1_EDX_PAE    (1u << 6)
 #define CPUID_1_EDX_MCE    (1u << 7)
-#define CPUID_1_EDX_CX8    (1u << 8)  /* CMPXCHG8B */
+#define CPUID_1_EDX_CX8    (1u << 8) /* CMPXCHG8B */
 #define CPUID_1_EDX_PGE    (1u << 13)
 #define CPUID_1_EDX_CMOV   (1u << 15) /* CMOVcc */
 #define CPUID_1_EDX_FXSR   (1u << 24)
@@ -65,7 +65,7 @@ static void require_cpl0(CPUX86State *env)
 #define VENDOR_ECX STR4('c', 'A', 'M', 'D')
 
 /* Family 0Fh (the first AMD family with long mode), model 6Bh, stepping 1. */
-#define CPU_SIGNATURE 0x00060fb1u
+#define CPU_SIGNATURE  0x00060fb1u
 #define PHYS_ADDR_BITS 40
 #define LIN_ADDR_BITS  48
 #define MAX_BASIC_LEAF 7u
@@ -199,7 +199,7 @@ static void op_out(CPUX86State *env, const Insn *d)
 /* --- control registers --- */
 
 #define CR0_WRITABLE                                                                     \
-    (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM | CR0_NW | CR0_CD |     \
+    (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM | CR0_NW | CR0_CD |    \
      CR0_PG)
 /* Changing these changes what a linear address means or may do. */
 #define CR0_TLB_BITS (CR0_PE | CR0_PG | CR0_WP)
@@ -212,10 +212,14 @@ typedef struct CR4Feature {
 
 /* CR4 bits that exist only with a leaf-1 feature (SDM vol. 3 2.5). */
 static const CR4Feature cr4_features[] = {
-    {CPUID_1_EDX_VME, CR4_VME | CR4_PVI}, {CPUID_1_EDX_TSC, CR4_TSD},
-    {CPUID_1_EDX_DE, CR4_DE},             {CPUID_1_EDX_PSE, CR4_PSE},
-    {CPUID_1_EDX_PAE, CR4_PAE},           {CPUID_1_EDX_MCE, CR4_MCE},
-    {CPUID_1_EDX_PGE, CR4_PGE},           {CPUID_1_EDX_FXSR, CR4_OSFXSR},
+    {CPUID_1_EDX_VME, CR4_VME | CR4_PVI},
+    {CPUID_1_EDX_TSC, CR4_TSD},
+    {CPUID_1_EDX_DE, CR4_DE},
+    {CPUID_1_EDX_PSE, CR4_PSE},
+    {CPUID_1_EDX_PAE, CR4_PAE},
+    {CPUID_1_EDX_MCE, CR4_MCE},
+    {CPUID_1_EDX_PGE, CR4_PGE},
+    {CPUID_1_EDX_FXSR, CR4_OSFXSR},
     {CPUID_1_EDX_SSE, CR4_OSXMMEXCPT},
 };
 
@@ -285,8 +289,7 @@ static void write_cr4(CPUX86State *env, uint64_t val)
 {
     uint64_t old = env->cr[4];
 
-    if ((val & ~cr4_valid_bits()) ||
-        ((env->efer & EFER_LMA) && !(val & CR4_PAE))) {
+    if ((val & ~cr4_valid_bits()) || ((env->efer & EFER_LMA) && !(val & CR4_PAE))) {
         raise_exception_err(env, EXCP_GP, 0);
     }
     env->cr[4] = val;

@@ -125,13 +125,14 @@ static void store_le32(uint8_t *p, uint32_t v)
 /* The raw CRC for a chunk, when its stored bytes can be turned back into raw ones. */
 static bool chunk_raw_crc(const uint8_t *chunk, const uint8_t *stored, uint32_t *crc)
 {
-    uint32_t stored_len = load_le32(chunk + 8), raw_len = load_le32(chunk + 12);
+    uint32_t stored_len = load_le32(chunk + 8);
 
     if (chunk[4] == 0) {
         *crc = crc32c(0, stored, stored_len);
         return true;
     }
 #if CONFIG_ZSTD
+    uint32_t raw_len = load_le32(chunk + 12);
     if (chunk[4] == 1 && raw_len <= REPLAY_LOG_MAX_CHUNK) {
         g_autofree uint8_t *raw = g_malloc(raw_len ? raw_len : 1);
         size_t n = ZSTD_decompress(raw, raw_len, stored, stored_len);
@@ -212,7 +213,7 @@ static void valid_payload(GByteArray *out, unsigned kind, GRand *rand)
         break;
     case REPLAY_EV_CHAR_READ:
         leb128_put_u64(out, u8);
-        g_byte_array_append(out, (const uint8_t *)"login: \x1b[0m\r\n", 14);
+        g_byte_array_append(out, (const uint8_t *)"login: \x1b[0m\r\n", 13);
         break;
     case REPLAY_EV_CHAR_WRITE:
         leb128_put_u64(out, u8);
@@ -224,9 +225,7 @@ static void valid_payload(GByteArray *out, unsigned kind, GRand *rand)
         leb128_put_s64(out, -(int64_t)g_rand_int(rand));
         break;
     case REPLAY_EV_WARP:
-    case REPLAY_EV_INTERRUPT:
-        leb128_put_u64(out, g_rand_int_range(rand, 0, 256));
-        break;
+    case REPLAY_EV_INTERRUPT: leb128_put_u64(out, g_rand_int_range(rand, 0, 256)); break;
     case REPLAY_EV_CHECKPOINT:
         g_byte_array_append(out, &u8, 1);
         put_hash(out, g_rand_int(rand));
@@ -234,12 +233,8 @@ static void valid_payload(GByteArray *out, unsigned kind, GRand *rand)
             put_hash(out, g_rand_int(rand));
         }
         break;
-    case REPLAY_EV_SHUTDOWN:
-        g_byte_array_append(out, &u8, 1);
-        break;
-    case REPLAY_EV_END:
-        put_hash(out, g_rand_int(rand));
-        break;
+    case REPLAY_EV_SHUTDOWN: g_byte_array_append(out, &u8, 1); break;
+    case REPLAY_EV_END: put_hash(out, g_rand_int(rand)); break;
     default: /* random bytes, opaque payloads */
         for (int i = g_rand_int_range(rand, 0, 40); i > 0; i--) {
             uint8_t b = g_rand_int(rand);
@@ -251,7 +246,7 @@ static void valid_payload(GByteArray *out, unsigned kind, GRand *rand)
 static ReplayLogHeader *seed_header(void)
 {
     ReplayLogHeader *h = replay_log_header_new();
-    uint8_t sha[32] = { 0xde, 0xad, 0xbe, 0xef };
+    uint8_t sha[32] = {0xde, 0xad, 0xbe, 0xef};
 
     h->emulator_version = g_strdup(REPRISE_VERSION);
     g_ptr_array_add(h->config_args, g_strdup("-M"));
@@ -297,7 +292,8 @@ static GBytes *seed_log(bool compress, guint32 seed)
     w = replay_log_writer_open(path, h, compress, NULL);
     assert(w);
     seed_write_events(w, rand);
-    if (!replay_log_writer_close(w, NULL) || !g_file_get_contents(path, &bytes, &len, NULL)) {
+    if (!replay_log_writer_close(w, NULL) ||
+        !g_file_get_contents(path, &bytes, &len, NULL)) {
         abort();
     }
     unlink(path);
@@ -307,9 +303,14 @@ static GBytes *seed_log(bool compress, guint32 seed)
 
 static void put_interesting_u32(GByteArray *buf, GRand *rand)
 {
-    static const uint32_t values[] = { 0, 1, 3, 0x7fffffff, 0xffffffff,
-                                       REPLAY_LOG_MAX_CHUNK, REPLAY_LOG_MAX_CHUNK + 1,
-                                       REPLAY_LOG_MAX_HEADER + 1 };
+    static const uint32_t values[] = {0,
+                                      1,
+                                      3,
+                                      0x7fffffff,
+                                      0xffffffff,
+                                      REPLAY_LOG_MAX_CHUNK,
+                                      REPLAY_LOG_MAX_CHUNK + 1,
+                                      REPLAY_LOG_MAX_HEADER + 1};
     uint32_t v = values[g_rand_int_range(rand, 0, ARRAY_SIZE(values))];
     guint at;
 
@@ -472,8 +473,8 @@ static bool parse_driver_args(int argc, char **argv, unsigned *iterations, guint
 
 int main(int argc, char **argv)
 {
-    g_autoptr(GPtrArray) seeds = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)g_bytes_unref);
+    g_autoptr(GPtrArray) seeds =
+        g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
     unsigned iterations = 20000;
     guint32 seed = 1;
     const char *seed_dir = NULL;
@@ -489,7 +490,8 @@ int main(int argc, char **argv)
         write_seeds(seeds, seed_dir);
     }
     run_mutations(seeds, iterations, seed);
-    printf("fuzz-replay-log: %u inputs from %u seeds, no crash\n", iterations, seeds->len);
+    printf("fuzz-replay-log: %u inputs from %u seeds, no crash\n", iterations,
+           seeds->len);
     return 0;
 }
 #endif

@@ -1,4 +1,4 @@
-/* Differential tests of the integer families (alu, shift, muldiv, bitops) against the host CPU. */
+/* Integer families (alu, shift, muldiv, bitops, bcd) tested against the host CPU. */
 /*
  * Each Spec names an instruction form; for every operand size it is run many times
  * with random and edge-case operands and incoming flags, once natively (GCC inline
@@ -14,6 +14,7 @@
 #include <cpuid.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include "target/i386/access.h"
 #include "target/i386/flags.h"
 #include "target/i386/insn.h"
@@ -34,58 +35,96 @@ typedef void HostFn(HostRegs *r);
                      : "+a"(r->rax), "+c"(r->rcx), "+d"(r->rdx), "+r"(r->flags)          \
                      :                                                                   \
                      : "cc", "memory");                                                  \
-    }
+    }                                                                                    \
+    _Static_assert(1, "a use of HOST_FN takes a semicolon")
 
+/* clang-format off */
 /* Per size: op %rcx, %rax (AT&T order: source first). */
-#define HOST_BIN(m)                                                                      \
-    HOST_FN(m##_1, #m " %b1, %b0")                                                       \
-    HOST_FN(m##_2, #m " %w1, %w0") HOST_FN(m##_4, #m " %k1, %k0")                        \
-        HOST_FN(m##_8, #m " %q1, %q0")
-#define HOST_BIN_V(m)                                                                    \
-    HOST_FN(m##_2, #m " %w1, %w0")                                                       \
-    HOST_FN(m##_4, #m " %k1, %k0") HOST_FN(m##_8, #m " %q1, %q0")
+#define HOST_BIN(m) \
+    HOST_FN(m##_1, #m " %b1, %b0"); HOST_FN(m##_2, #m " %w1, %w0"); \
+    HOST_FN(m##_4, #m " %k1, %k0"); HOST_FN(m##_8, #m " %q1, %q0")
+#define HOST_BIN_V(m) \
+    HOST_FN(m##_2, #m " %w1, %w0"); HOST_FN(m##_4, #m " %k1, %k0"); \
+    HOST_FN(m##_8, #m " %q1, %q0")
 /* op %rax */
-#define HOST_UN(m)                                                                       \
-    HOST_FN(m##_1, #m " %b0")                                                            \
-    HOST_FN(m##_2, #m " %w0") HOST_FN(m##_4, #m " %k0") HOST_FN(m##_8, #m " %q0")
+#define HOST_UN(m) \
+    HOST_FN(m##_1, #m " %b0"); HOST_FN(m##_2, #m " %w0"); \
+    HOST_FN(m##_4, #m " %k0"); HOST_FN(m##_8, #m " %q0")
 /* op %rcx, with rAX/rDX implicit */
-#define HOST_ACC(m)                                                                      \
-    HOST_FN(m##_1, #m " %b1")                                                            \
-    HOST_FN(m##_2, #m " %w1") HOST_FN(m##_4, #m " %k1") HOST_FN(m##_8, #m " %q1")
-#define HOST_SHIFT(m)                                                                    \
-    HOST_FN(m##_1, #m " %%cl, %b0")                                                      \
-    HOST_FN(m##_2, #m " %%cl, %w0") HOST_FN(m##_4, #m " %%cl, %k0")                      \
-        HOST_FN(m##_8, #m " %%cl, %q0") HOST_FN(m##1_1, #m " $1, %b0")                   \
-            HOST_FN(m##1_2, #m " $1, %w0") HOST_FN(m##1_4, #m " $1, %k0")                \
-                HOST_FN(m##1_8, #m " $1, %q0")
-#define HOST_SHIFTD(m)                                                                   \
-    HOST_FN(m##_2, #m " %%cl, %w2, %w0")                                                 \
-    HOST_FN(m##_4, #m " %%cl, %k2, %k0") HOST_FN(m##_8, #m " %%cl, %q2, %q0")
+#define HOST_ACC(m) \
+    HOST_FN(m##_1, #m " %b1"); HOST_FN(m##_2, #m " %w1"); \
+    HOST_FN(m##_4, #m " %k1"); HOST_FN(m##_8, #m " %q1")
+/* op %cl, %rax and op $1, %rax (host_shl1_4 ...) */
+#define HOST_SHIFT(m) \
+    HOST_FN(m##_1, #m " %%cl, %b0"); HOST_FN(m##_2, #m " %%cl, %w0"); \
+    HOST_FN(m##_4, #m " %%cl, %k0"); HOST_FN(m##_8, #m " %%cl, %q0"); \
+    HOST_FN(m##1_1, #m " $1, %b0"); HOST_FN(m##1_2, #m " $1, %w0"); \
+    HOST_FN(m##1_4, #m " $1, %k0"); HOST_FN(m##1_8, #m " $1, %q0")
+/* op %cl, %rdx, %rax */
+#define HOST_SHIFTD(m) \
+    HOST_FN(m##_2, #m " %%cl, %w2, %w0"); HOST_FN(m##_4, #m " %%cl, %k2, %k0"); \
+    HOST_FN(m##_8, #m " %%cl, %q2, %q0")
 
-HOST_BIN(add) HOST_BIN(or) HOST_BIN(adc) HOST_BIN(sbb) HOST_BIN(and) HOST_BIN(sub)
-HOST_BIN(xor) HOST_BIN(cmp) HOST_BIN(test)
-HOST_UN(inc) HOST_UN(dec) HOST_UN(neg) HOST_UN(not)
-HOST_SHIFT(rol) HOST_SHIFT(ror) HOST_SHIFT(rcl) HOST_SHIFT(rcr) HOST_SHIFT(shl)
-HOST_SHIFT(shr) HOST_SHIFT(sar)
-HOST_SHIFTD(shld) HOST_SHIFTD(shrd)
-HOST_ACC(mul) HOST_ACC(imul) HOST_ACC(div) HOST_ACC(idiv)
-HOST_BIN_V(bt) HOST_BIN_V(bts) HOST_BIN_V(btr) HOST_BIN_V(btc)
-HOST_BIN_V(bsf) HOST_BIN_V(bsr) HOST_BIN_V(popcnt)
+HOST_BIN(add);
+HOST_BIN(or);
+HOST_BIN(adc);
+HOST_BIN(sbb);
+HOST_BIN(and);
+HOST_BIN(sub);
+HOST_BIN(xor);
+HOST_BIN(cmp);
+HOST_BIN(test);
+HOST_UN(inc);
+HOST_UN(dec);
+HOST_UN(neg);
+HOST_UN(not);
+HOST_SHIFT(rol);
+HOST_SHIFT(ror);
+HOST_SHIFT(rcl);
+HOST_SHIFT(rcr);
+HOST_SHIFT(shl);
+HOST_SHIFT(shr);
+HOST_SHIFT(sar);
+HOST_SHIFTD(shld);
+HOST_SHIFTD(shrd);
+HOST_ACC(mul);
+HOST_ACC(imul);
+HOST_ACC(div);
+HOST_ACC(idiv);
+HOST_BIN_V(bt);
+HOST_BIN_V(bts);
+HOST_BIN_V(btr);
+HOST_BIN_V(btc);
+HOST_BIN_V(bsf);
+HOST_BIN_V(bsr);
+HOST_BIN_V(popcnt);
 /* imul %rcx, %rax */
-HOST_FN(imul2_2, "imul %w1, %w0")
-HOST_FN(imul2_4, "imul %k1, %k0")
-HOST_FN(imul2_8, "imul %q1, %q0")
+HOST_FN(imul2_2, "imul %w1, %w0");
+HOST_FN(imul2_4, "imul %k1, %k0");
+HOST_FN(imul2_8, "imul %q1, %q0");
 /* imul $imm, %rdx, %rax, with the immediate in RCX */
-HOST_FN(imul3_2, "mov %w2, %w0\n\timul %w1, %w0")
-HOST_FN(imul3_4, "mov %k2, %k0\n\timul %k1, %k0")
-HOST_FN(imul3_8, "mov %q2, %q0\n\timul %q1, %q0")
+HOST_FN(imul3_2, "mov %w2, %w0\n\timul %w1, %w0");
+HOST_FN(imul3_4, "mov %k2, %k0\n\timul %k1, %k0");
+HOST_FN(imul3_8, "mov %q2, %q0\n\timul %q1, %q0");
 /* bswap %ax has no assembler mnemonic */
-HOST_FN(bswap_2, ".byte 0x66, 0x0f, 0xc8")
-HOST_FN(bswap_4, "bswap %k0")
-HOST_FN(bswap_8, "bswap %q0")
+HOST_FN(bswap_2, ".byte 0x66, 0x0f, 0xc8");
+HOST_FN(bswap_4, "bswap %k0");
+HOST_FN(bswap_8, "bswap %q0");
+
+/* op %rcx, (%rdx): bit offsets that reach outside the operand */
+#define HOST_BTMEM(m) \
+    HOST_FN(m##m_2, #m " %w1, (%2)"); HOST_FN(m##m_4, #m " %k1, (%2)"); \
+    HOST_FN(m##m_8, #m " %q1, (%2)")
+HOST_BTMEM(bt);
+HOST_BTMEM(bts);
+HOST_BTMEM(btr);
+HOST_BTMEM(btc);
+/* add %ch, %ah: the legacy high-byte registers */
+HOST_FN(add_high, "add %%ch, %%ah");
 
 #define HOSTS(m)   {host_##m##_1, host_##m##_2, host_##m##_4, host_##m##_8}
 #define HOSTS_V(m) {NULL, host_##m##_2, host_##m##_4, host_##m##_8}
+/* clang-format on */
 
 /* Where the operands are (see the top comment). */
 enum {
@@ -115,27 +154,32 @@ typedef struct Spec {
     const char *mnemonic; /* as in the InsnDef */
     HostFn *host[4];      /* per operand size 1, 2, 4, 8; NULL if not encodable */
     uint8_t map;
-    int16_t op_b, op_v;   /* opcode of the byte / the v form, -1 if none */
-    int8_t ext;           /* ModRM.reg /digit, -1 if a register operand */
+    int16_t op_b, op_v; /* opcode of the byte / the v form, -1 if none */
+    int8_t ext;         /* ModRM.reg /digit, -1 if a register operand */
     uint8_t shape, kind, imm, mandatory;
     bool no64;
-    uint32_t undef;       /* flags the SDM leaves undefined */
+    uint32_t undef; /* flags the SDM leaves undefined */
 } Spec;
 
 #define ARITH_SPECS(m, base, ext, undef)                                                 \
     {#m, HOSTS(m), MAP_NONE, (base), (base) + 1, -1, SHAPE_RM_REG, 0, 0, 0, 0, undef},   \
-        {#m, HOSTS(m), MAP_NONE, (base) + 2, (base) + 3, -1, SHAPE_REG_RM, 0, 0, 0, 0,   \
-         undef},                                                                         \
-        {#m, HOSTS(m), MAP_NONE, (base) + 4, (base) + 5, -1, SHAPE_ACC, 0, IMM_Z, 0, 0,  \
-         undef},                                                                         \
+        {#m,           HOSTS(m), MAP_NONE, (base) + 2, (base) + 3, -1,                   \
+         SHAPE_REG_RM, 0,        0,        0,          0,          undef},               \
+        {#m,        HOSTS(m), MAP_NONE, (base) + 4, (base) + 5, -1,                      \
+         SHAPE_ACC, 0,        IMM_Z,    0,          0,          undef},                  \
         {#m, HOSTS(m), MAP_NONE, 0x80, 0x81, ext, SHAPE_RM_REG, 0, IMM_Z, 0, 0, undef},  \
         {#m, HOSTS(m), MAP_NONE, -1, 0x83, ext, SHAPE_RM_REG, 0, IMM_B, 0, 0, undef},    \
-        {#m, HOSTS(m), MAP_NONE, 0x82, -1, ext, SHAPE_RM_REG, 0, IMM_B, 0, true, undef}
+    {                                                                                    \
+#m, HOSTS(m), MAP_NONE, 0x82, -1, ext, SHAPE_RM_REG, 0, IMM_B, 0, true, undef    \
+    }
 
 #define SHIFT_SPECS(m, host, ext, kind)                                                  \
     {m, HOSTS(host), MAP_NONE, 0xd2, 0xd3, ext, SHAPE_RM_REG, kind, 0, 0, 0, 0},         \
         {m, HOSTS(host), MAP_NONE, 0xc0, 0xc1, ext, SHAPE_RM_REG, kind, IMM_B, 0, 0, 0}, \
-        {m, HOSTS(host##1), MAP_NONE, 0xd0, 0xd1, ext, SHAPE_RM_REG, kind, IMM_ONE, 0, 0, 0}
+    {                                                                                    \
+        m, HOSTS(host##1), MAP_NONE, 0xd0, 0xd1, ext, SHAPE_RM_REG, kind, IMM_ONE, 0, 0, \
+            0                                                                            \
+    }
 
 #define UNDEF_MUL (CC_S | CC_Z | CC_A | CC_P)
 #define UNDEF_BT  (CC_O | CC_S | CC_A | CC_P)
@@ -154,7 +198,7 @@ static const Spec specs[] = {
     {"test", HOSTS(test), MAP_NONE, 0xa8, 0xa9, -1, SHAPE_ACC, 0, IMM_Z, 0, 0, CC_A},
     {"test", HOSTS(test), MAP_NONE, 0xf6, 0xf7, 0, SHAPE_RM_REG, 0, IMM_Z, 0, 0, CC_A},
     {"test", HOSTS(test), MAP_NONE, 0xf6, 0xf7, 1, SHAPE_RM_REG, 0, IMM_Z, 0, 0, CC_A},
-    {"not", HOSTS(not), MAP_NONE, 0xf6, 0xf7, 2, SHAPE_RM_REG, 0, 0, 0, 0, 0},
+    {"not", HOSTS(not ), MAP_NONE, 0xf6, 0xf7, 2, SHAPE_RM_REG, 0, 0, 0, 0, 0},
     {"neg", HOSTS(neg), MAP_NONE, 0xf6, 0xf7, 3, SHAPE_RM_REG, 0, 0, 0, 0, 0},
     {"inc", HOSTS(inc), MAP_NONE, 0xfe, 0xff, 0, SHAPE_RM_REG, 0, 0, 0, 0, 0},
     {"dec", HOSTS(dec), MAP_NONE, 0xfe, 0xff, 1, SHAPE_RM_REG, 0, 0, 0, 0, 0},
@@ -177,7 +221,8 @@ static const Spec specs[] = {
     {"mul", HOSTS(mul), MAP_NONE, 0xf6, 0xf7, 4, SHAPE_RCX, 0, 0, 0, 0, UNDEF_MUL},
     {"imul", HOSTS(imul), MAP_NONE, 0xf6, 0xf7, 5, SHAPE_RCX, 0, 0, 0, 0, UNDEF_MUL},
     {"div", HOSTS(div), MAP_NONE, 0xf6, 0xf7, 6, SHAPE_RCX, KIND_DIV, 0, 0, 0, CC_ARITH},
-    {"idiv", HOSTS(idiv), MAP_NONE, 0xf6, 0xf7, 7, SHAPE_RCX, KIND_DIV, 0, 0, 0, CC_ARITH},
+    {"idiv", HOSTS(idiv), MAP_NONE, 0xf6, 0xf7, 7, SHAPE_RCX, KIND_DIV, 0, 0, 0,
+     CC_ARITH},
     {"imul", HOSTS_V(imul2), MAP_0F, -1, 0xaf, -1, SHAPE_REG_RM, 0, 0, 0, 0, UNDEF_MUL},
     {"imul", HOSTS_V(imul3), MAP_NONE, -1, 0x69, -1, SHAPE_IMUL3, 0, IMM_Z, 0, 0,
      UNDEF_MUL},
@@ -225,9 +270,33 @@ static bool strict;
 static uint64_t edge_value(GRand *rng)
 {
     static const uint64_t edges[] = {
-        0, 1, 2, 6, 9, 0xa, 0xf, 0x10, 0x1f, 0x20, 0x3f, 0x40, 0x7f, 0x80, 0x99, 0xff,
-        0x100, 0x7fff, 0x8000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xffffffff,
-        0x100000000ull, 0x7fffffffffffffffull, 0x8000000000000000ull,
+        0,
+        1,
+        2,
+        6,
+        9,
+        0xa,
+        0xf,
+        0x10,
+        0x1f,
+        0x20,
+        0x3f,
+        0x40,
+        0x7f,
+        0x80,
+        0x99,
+        0xff,
+        0x100,
+        0x7fff,
+        0x8000,
+        0xffff,
+        0x10000,
+        0x7fffffff,
+        0x80000000,
+        0xffffffff,
+        0x100000000ull,
+        0x7fffffffffffffffull,
+        0x8000000000000000ull,
     };
     uint64_t v = edges[g_rand_int_range(rng, 0, ARRAY_SIZE(edges))];
 
@@ -364,6 +433,9 @@ static void map_guest_memory(CPUX86State *env)
         e->addend = (uintptr_t)guest_mem - GUEST_BASE;
     }
     env->seg_ok_read = env->seg_ok_write = (1u << NR_SEGS) - 1;
+    for (int seg = 0; seg < NR_SEGS; seg++) {
+        env->seg_max[seg] = ~0ull;
+    }
 }
 
 static CPUX86State *new_env(void)
@@ -452,13 +524,15 @@ static uint32_t undefined_flags(const Spec *sp, unsigned size, const HostRegs *i
 
     switch (sp->kind) {
     case KIND_SHIFT:
-        return count == 0 ? 0 : CC_A | (count > 1 ? CC_O : 0) | (count >= size * 8 ? CC_C : 0);
-    case KIND_ROTATE:
-        return count > 1 ? CC_O : 0;
+        return count == 0
+                   ? 0
+                   : CC_A | (count > 1 ? CC_O : 0) | (count >= size * 8 ? CC_C : 0);
+    case KIND_ROTATE: return count > 1 ? CC_O : 0;
     case KIND_SHIFTD:
-        return count == 0 ? 0 : count > size * 8 ? CC_ARITH : CC_A | (count > 1 ? CC_O : 0);
-    default:
-        return sp->undef;
+        return count == 0         ? 0
+               : count > size * 8 ? CC_ARITH
+                                  : CC_A | (count > 1 ? CC_O : 0);
+    default: return sp->undef;
     }
 }
 
@@ -483,8 +557,8 @@ static bool same_state(const Spec *sp, unsigned size, const HostRegs *in,
            (host->rax == emu->rax && host->rcx == emu->rcx && host->rdx == emu->rdx);
 }
 
-static void report(const Spec *sp, unsigned size, const HostRegs *in, const HostRegs *host,
-                   const HostRegs *emu, int emu_fault, bool host_ok)
+static void report(const Spec *sp, unsigned size, const HostRegs *in,
+                   const HostRegs *host, const HostRegs *emu, int emu_fault, bool host_ok)
 {
     g_test_message("%s op %02x/%02x ext %d size %u: in rax=%016" PRIx64 " rcx=%016" PRIx64
                    " rdx=%016" PRIx64 " fl=%03" PRIx64,
@@ -582,6 +656,363 @@ static void test_differential(void)
     g_assert_cmpuint(bad, ==, 0);
 }
 
+/* One instruction on explicit registers, for the tests below. */
+static void emu_exec(CPUX86State *env, Insn *d, bool mode64)
+{
+    const InsnDef *def = insn_lookup(d, mode64);
+
+    g_assert_nonnull(def);
+    def->fn(env, d);
+}
+
+static Insn reg_insn(uint8_t map, uint8_t opcode, unsigned size, unsigned reg,
+                     unsigned rm)
+{
+    Spec sp = {.map = map, .op_b = opcode, .op_v = opcode, .ext = reg};
+    Insn d = make_insn(&sp, size);
+
+    d.rm = rm;
+    d.modrm = (d.modrm & ~7) | (rm & 7);
+    return d;
+}
+
+/* BT* Ev,Gv with memory: the signed offset selects any word around the operand. */
+static unsigned bt_memory_case(CPUX86State *env, HostFn *host_fn, Insn *d, unsigned size,
+                               GRand *rng)
+{
+    static uint8_t host_mem[2 * PAGE_SIZE];
+    int64_t offset =
+        g_rand_int_range(rng, -8 * ((int)PAGE_SIZE - 8), 8 * ((int)PAGE_SIZE - 8));
+    uint64_t garbage = size == 8 ? 0 : rand64(rng) & ~size_mask(size);
+    HostRegs in = {0, garbage | ((uint64_t)offset & size_mask(size)),
+                   (uintptr_t)(host_mem + PAGE_SIZE), (g_rand_int(rng) & CC_ARITH) | 2};
+    HostRegs host = in;
+    uint32_t mask = strict ? CC_ARITH : CC_C;
+
+    if (size == 2) {
+        offset = (int16_t)offset;
+    }
+    for (size_t i = 0; i < sizeof(host_mem); i++) {
+        host_mem[i] = guest_mem[i] = g_rand_int(rng);
+    }
+    host_fn(&host);
+    env->regs[R_ECX] = in.rcx;
+    cc_set_flags(env, in.flags, CC_ARITH);
+    emu_exec(env, d, true);
+    return memcmp(host_mem, guest_mem, sizeof(host_mem)) != 0 ||
+           ((cpu_get_eflags(env) ^ host.flags) & mask) != 0;
+}
+
+static void test_bt_memory_offsets(void)
+{
+    static const struct {
+        uint8_t opcode;
+        HostFn *host[3];
+    } ops[] = {
+        {0xa3, {host_btm_2, host_btm_4, host_btm_8}},
+        {0xab, {host_btsm_2, host_btsm_4, host_btsm_8}},
+        {0xb3, {host_btrm_2, host_btrm_4, host_btrm_8}},
+        {0xbb, {host_btcm_2, host_btcm_4, host_btcm_8}},
+    };
+    CPUX86State *env = new_env();
+    GRand *rng = g_rand_new_with_seed(0xb175);
+    unsigned bad = 0;
+
+    for (size_t i = 0; i < ARRAY_SIZE(ops); i++) {
+        for (unsigned s = 0; s < 3; s++) {
+            Insn d = reg_insn(MAP_0F, ops[i].opcode, 2u << s, R_ECX, 0);
+            make_memory_operand(&d);
+            for (int n = 0; n < 300; n++) {
+                bad += bt_memory_case(env, ops[i].host[s], &d, 2u << s, rng);
+            }
+        }
+    }
+    g_rand_free(rng);
+    g_free(env);
+    g_assert_cmpuint(bad, ==, 0);
+}
+
+/* Run DIV/IDIV r/m = RCX; returns the exception vector or -1. */
+static int emu_divide(CPUX86State *env, unsigned ext, unsigned size, uint64_t rax,
+                      uint64_t rdx, uint64_t rcx)
+{
+    Insn d = reg_insn(MAP_NONE, size == 1 ? 0xf6 : 0xf7, size, ext, R_ECX);
+
+    env->regs[R_EAX] = rax;
+    env->regs[R_EDX] = rdx;
+    env->regs[R_ECX] = rcx;
+    env->exception_index = -1;
+    if (setjmp(env->jmp_env)) {
+        return env->exception_index;
+    }
+    emu_exec(env, &d, true);
+    return -1;
+}
+
+/* #DE on a zero divisor and on quotients that do not fit, leaving registers alone. */
+static void test_divide_errors(void)
+{
+    CPUX86State *env = new_env();
+
+    for (unsigned s = 0; s < 4; s++) {
+        unsigned size = 1u << s, bits = size * 8;
+        uint64_t min = 1ull << (bits - 1), all = size_mask(size);
+        /* signed minimum / -1: AX = -128 for bytes, rDX:rAX = sign:min otherwise */
+        uint64_t rax = size == 1 ? 0xff80 : min, rdx = size == 1 ? 0 : all;
+        g_assert_cmpint(emu_divide(env, 6, size, 5, 0, 0), ==, EXCP_DE);
+        g_assert_cmpint(emu_divide(env, 7, size, 5, 0, 0), ==, EXCP_DE);
+        g_assert_cmpint(emu_divide(env, 7, size, rax, rdx, all), ==, EXCP_DE);
+        g_assert_cmphex(env->regs[R_EAX], ==, rax);
+        g_assert_cmphex(env->regs[R_EDX], ==, rdx);
+        g_assert_cmpint(emu_divide(env, 6, size, size == 1 ? 0x100 : 0, 1, 1), ==,
+                        EXCP_DE);
+        /* the same values that fit */
+        g_assert_cmpint(emu_divide(env, 7, size, rax + 1, rdx, all), ==, -1);
+        g_assert_cmphex(env->regs[R_EAX] & all, ==, min - 1);
+        g_assert_cmpint(emu_divide(env, 6, size, size == 1 ? 0xff : all, 0, 1), ==, -1);
+    }
+    g_free(env);
+}
+
+/* Without REX, byte registers 4..7 are AH CH DH BH. */
+static void test_high_byte_registers(void)
+{
+    CPUX86State *env = new_env();
+    Insn d = reg_insn(MAP_NONE, 0x00, 1, 5, 4); /* add ch, ah */
+    HostRegs in = {0x1122334455667788, 0x99aabbccddeeff00, 0, 2}, host = in;
+
+    host_add_high(&host);
+    env->regs[R_EAX] = in.rax;
+    env->regs[R_ECX] = in.rcx;
+    cc_set_flags(env, 0, CC_ARITH);
+    emu_exec(env, &d, true);
+    g_assert_cmphex(env->regs[R_EAX], ==, host.rax);
+    g_assert_cmphex(env->regs[R_ECX], ==, host.rcx);
+    g_assert_cmphex(cpu_get_eflags(env) & CC_ARITH, ==, host.flags & CC_ARITH);
+    g_free(env);
+}
+
+/* BSWAP r8..r15 take the register from the opcode and REX.B. */
+static void test_bswap_rex_b(void)
+{
+    CPUX86State *env = new_env();
+    Insn d = reg_insn(MAP_0F, 0xc9, 8, 0, 0); /* REX.WB 0F C9: bswap r9 */
+
+    d.rex = 0x49;
+    env->regs[R_R9] = 0x0102030405060708;
+    env->regs[R_ECX] = 0x1111;
+    emu_exec(env, &d, true);
+    g_assert_cmphex(env->regs[R_R9], ==, 0x0807060504030201);
+    g_assert_cmphex(env->regs[R_ECX], ==, 0x1111);
+    g_free(env);
+}
+
+/*
+ * The BCD instructions are invalid in 64-bit mode, so the host runs them in
+ * compatibility mode: a far return to Linux's 32-bit user code segment (0x23) enters
+ * a copy of this blob placed below 4 GiB, which runs the patched instruction on the
+ * registers in a CompatState and returns to 64-bit mode (0x33).
+ */
+typedef struct CompatState {
+    uint32_t eax, flags, out_eax, out_flags;
+    uint64_t saved_rsp;
+} CompatState;
+
+#define COMPAT_STACK 4096 /* bytes of stack above the CompatState */
+
+asm(".pushsection .rodata\n"
+    "compat_blob_start:\n"
+    ".code64\n"
+    "push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n"
+    "mov %rsp, 16(%rdi)\n"
+    "mov %edi, %esi\n"
+    "lea compat_back64(%rip), %rbx\n"
+    "lea 4096(%rdi), %rsp\n"
+    "lea compat_code32(%rip), %rax\n"
+    "pushq $0x23\n"
+    "push %rax\n"
+    "lretq\n"
+    "compat_code32:\n"
+    ".code32\n"
+    "push %ss; pop %ds; push %ss; pop %es\n"
+    "mov 0(%esi), %eax\n"
+    "pushl 4(%esi); popfl\n"
+    "compat_insn: nop; nop\n"
+    "pushfl; popl 12(%esi)\n"
+    "mov %eax, 8(%esi)\n"
+    "pushl $0x33\n"
+    "push %ebx\n"
+    "lret\n"
+    "compat_back64:\n"
+    ".code64\n"
+    "mov %esi, %esi\n"
+    "mov 16(%rsi), %rsp\n"
+    "pop %r15; pop %r14; pop %r13; pop %r12; pop %rbp; pop %rbx\n"
+    "ret\n"
+    "compat_blob_end:\n"
+    ".popsection\n");
+extern const uint8_t compat_blob_start[], compat_insn[], compat_blob_end[];
+
+typedef struct Compat {
+    uint8_t *page; /* the blob, then the CompatState and its stack */
+    CompatState *state;
+    uint8_t *insn;
+} Compat;
+
+static sigjmp_buf compat_fault;
+
+static void on_compat_fault(int sig)
+{
+    siglongjmp(compat_fault, 1);
+}
+
+static void compat_run(Compat *c, uint8_t op0, uint8_t op1, uint32_t eax, uint32_t flags)
+{
+    c->insn[0] = op0;
+    c->insn[1] = op1;
+    c->state->eax = eax;
+    c->state->flags = flags;
+    ((void (*)(CompatState *))c->page)(c->state);
+}
+
+/* Map the blob below 4 GiB and check that compatibility mode works here at all. */
+static bool compat_setup(Compat *c)
+{
+    struct sigaction sa = {.sa_handler = on_compat_fault}, old;
+    volatile bool ok = false;
+
+    c->page = mmap(NULL, 3 * PAGE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+    if (c->page == MAP_FAILED) {
+        return false;
+    }
+    memcpy(c->page, compat_blob_start, compat_blob_end - compat_blob_start);
+    c->state = (CompatState *)(c->page + PAGE_SIZE);
+    c->insn = c->page + (compat_insn - compat_blob_start);
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &old);
+    if (!sigsetjmp(compat_fault, 1)) {
+        compat_run(c, 0x27, 0x90, 0x9b, EFLAGS_FIXED); /* daa: 0x9b -> 0x01, CF AF */
+        ok = (c->state->out_eax & 0xff) == 0x01 && (c->state->out_flags & CC_C);
+    }
+    sigaction(SIGSEGV, &old, NULL);
+    return ok;
+}
+
+static uint32_t bcd_undefined(uint8_t opcode)
+{
+    switch (opcode) {
+    case 0x27:
+    case 0x2f: return CC_O;
+    case 0x37:
+    case 0x3f: return CC_O | CC_S | CC_Z | CC_P;
+    default: return CC_O | CC_A | CC_C;
+    }
+}
+
+static unsigned bcd_case(CPUX86State *env, Compat *c, uint8_t opcode, uint8_t imm,
+                         uint16_t ax, uint32_t flags)
+{
+    Insn d = reg_insn(MAP_NONE, opcode, 4, 0, 0);
+    uint32_t eax = 0x5a5a0000 | ax,
+             mask = CC_ARITH & ~(strict ? 0 : bcd_undefined(opcode));
+    bool has_imm = opcode == 0xd4 || opcode == 0xd5;
+
+    d.imm = imm;
+    compat_run(c, opcode, has_imm ? imm : 0x90, eax, flags);
+    env->regs[R_EAX] = eax;
+    cc_set_flags(env, flags, CC_ARITH);
+    emu_exec(env, &d, false);
+    if (env->regs[R_EAX] == c->state->out_eax &&
+        ((cpu_get_eflags(env) ^ c->state->out_flags) & mask) == 0) {
+        return 0;
+    }
+    g_test_message(
+        "bcd %02x imm %02x ax=%04x fl=%03x: host ax=%04x fl=%03x emu ax=%04x fl=%03x",
+        opcode, imm, ax, flags & CC_ARITH, c->state->out_eax & 0xffff,
+        c->state->out_flags & CC_ARITH, (unsigned)env->regs[R_EAX] & 0xffff,
+        cpu_get_eflags(env) & CC_ARITH);
+    return 1;
+}
+
+/* Every AL, a spread of AH, flags and AAM/AAD bases (never 0: that is #DE). */
+static void test_bcd_against_host(void)
+{
+    static const uint8_t opcodes[] = {0x27, 0x2f, 0x37, 0x3f, 0xd4, 0xd5};
+    CPUX86State *env = new_env();
+    GRand *rng = g_rand_new_with_seed(0xbcd);
+    Compat c;
+    unsigned bad = 0;
+
+    if (!compat_setup(&c)) {
+        g_test_skip("no 32-bit compatibility mode on this host");
+        return;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(opcodes); i++) {
+        for (unsigned n = 0; n < 256 * 64; n++) {
+            uint8_t imm = n % 64 == 0 ? 10 : g_rand_int_range(rng, 1, 256);
+            uint16_t ax = (g_rand_int(rng) & 0xff00) | (n & 0xff);
+            uint32_t flags = (g_rand_int(rng) & CC_ARITH) | EFLAGS_FIXED;
+            bad += bcd_case(env, &c, opcodes[i], imm, ax, flags);
+        }
+    }
+    munmap(c.page, 3 * PAGE_SIZE);
+    g_rand_free(rng);
+    g_free(env);
+    g_assert_cmpuint(bad, ==, 0);
+}
+
+/* AAM 0 divides by zero. */
+static void test_aam_zero(void)
+{
+    CPUX86State *env = new_env();
+    Insn d = reg_insn(MAP_NONE, 0xd4, 4, 0, 0);
+
+    env->regs[R_EAX] = 0x1234;
+    env->exception_index = -1;
+    if (!setjmp(env->jmp_env)) {
+        emu_exec(env, &d, false);
+    }
+    g_assert_cmpint(env->exception_index, ==, EXCP_DE);
+    g_assert_cmphex(env->regs[R_EAX], ==, 0x1234);
+    d.opcode = 0x27;
+    g_assert_null(insn_lookup(&d, true));
+    g_free(env);
+}
+
+static bool row_flags_are(uint8_t map, uint8_t opcode, int ext, bool mode64,
+                          uint8_t flags)
+{
+    Insn d = reg_insn(map, opcode, 4, ext < 0 ? 0 : ext, 0);
+    const InsnDef *def = insn_lookup(&d, mode64);
+
+    return def && (def->flags & (IF_LOCK | IF_NO64)) == flags;
+}
+
+/* LOCK is allowed on the read-modify-write forms only; 82 and 40-4F are not 64-bit. */
+static void test_table_flags(void)
+{
+    for (int ext = 0; ext < 7; ext++) {
+        g_assert_true(row_flags_are(MAP_NONE, ext * 8, -1, true, IF_LOCK));
+        g_assert_true(row_flags_are(MAP_NONE, ext * 8 + 3, -1, true, 0));
+        g_assert_true(row_flags_are(MAP_NONE, 0x81, ext, true, IF_LOCK));
+        g_assert_true(row_flags_are(MAP_NONE, 0x82, ext, false, IF_LOCK | IF_NO64));
+    }
+    g_assert_true(row_flags_are(MAP_NONE, 0x39, -1, true, 0));
+    g_assert_true(row_flags_are(MAP_NONE, 0x83, 7, true, 0));
+    g_assert_true(row_flags_are(MAP_NONE, 0x85, -1, true, 0));
+    g_assert_true(row_flags_are(MAP_NONE, 0xf7, 0, true, 0));
+    g_assert_true(row_flags_are(MAP_NONE, 0xf7, 3, true, IF_LOCK));
+    g_assert_true(row_flags_are(MAP_NONE, 0xff, 1, true, IF_LOCK));
+    g_assert_true(row_flags_are(MAP_NONE, 0xd3, 4, true, 0));
+    g_assert_true(row_flags_are(MAP_0F, 0xa3, -1, true, 0));
+    g_assert_true(row_flags_are(MAP_0F, 0xbb, -1, true, IF_LOCK));
+    g_assert_true(row_flags_are(MAP_0F, 0xba, 4, true, 0));
+    g_assert_true(row_flags_are(MAP_0F, 0xba, 5, true, IF_LOCK));
+    g_assert_true(row_flags_are(MAP_NONE, 0x47, -1, false, IF_NO64));
+    g_assert_null(insn_lookup(&(Insn){.map = MAP_0F, .opcode = 0xb8, .mod = 3}, true));
+}
+
 int main(int argc, char **argv)
 {
     struct sigaction sa = {.sa_handler = on_sigfpe};
@@ -591,5 +1022,12 @@ int main(int argc, char **argv)
     strict = host_is_zen();
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/alu/differential", test_differential);
+    g_test_add_func("/alu/bt-memory-offsets", test_bt_memory_offsets);
+    g_test_add_func("/alu/divide-errors", test_divide_errors);
+    g_test_add_func("/alu/high-byte-registers", test_high_byte_registers);
+    g_test_add_func("/alu/bswap-rex-b", test_bswap_rex_b);
+    g_test_add_func("/alu/table-flags", test_table_flags);
+    g_test_add_func("/alu/bcd-vs-host", test_bcd_against_host);
+    g_test_add_func("/alu/aam-zero", test_aam_zero);
     return g_test_run();
 }

@@ -93,7 +93,7 @@ static int segment_number(x86_reg r)
     return -1;
 }
 
-/* ---- prefixes in the raw bytes ---- */
+/* ---- a case: one byte string and both decodings of it ---- */
 
 typedef struct Case {
     int mode;
@@ -110,32 +110,25 @@ static bool is_legacy_prefix(uint8_t b)
            b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3;
 }
 
-static bool is_prefix(const Case *c, uint8_t b)
+static bool is_prefix(int mode, uint8_t b)
 {
-    return is_legacy_prefix(b) || (c->mode == DECODE_64 && (b & 0xf0) == 0x40);
+    return is_legacy_prefix(b) || (mode == DECODE_64 && (b & 0xf0) == 0x40);
 }
 
 /* Index of the first byte after all prefixes. */
-static unsigned opcode_offset(const Case *c)
+static unsigned prefix_length(int mode, const uint8_t *bytes)
 {
     unsigned i = 0;
 
-    while (i < 14 && is_prefix(c, c->bytes[i])) {
+    while (i < 14 && is_prefix(mode, bytes[i])) {
         i++;
     }
     return i;
 }
 
-static bool has_prefix_byte(const Case *c, uint8_t b)
+static unsigned opcode_offset(const Case *c)
 {
-    unsigned end = opcode_offset(c);
-
-    for (unsigned i = 0; i < end; i++) {
-        if (c->bytes[i] == b) {
-            return true;
-        }
-    }
-    return false;
+    return prefix_length(c->mode, c->bytes);
 }
 
 /* ---- one comparison ---- */
@@ -152,11 +145,14 @@ enum {
 };
 
 static const char *const disagreement_names[N_DISAGREEMENTS] = {
-    "agree",           "only capstone valid", "only ours valid",
-    "length differs",  "memory operand differs", "immediate differs",
+    "agree",
+    "only capstone valid",
+    "only ours valid",
+    "length differs",
+    "memory operand differs",
+    "immediate differs",
     "capstone shows no memory operand",
 };
-
 
 static const cs_x86_op *first_operand(const cs_insn *cs, x86_op_type type)
 {
@@ -169,8 +165,6 @@ static const cs_x86_op *first_operand(const cs_insn *cs, x86_op_type type)
     }
     return NULL;
 }
-
-static bool is_one_byte_opcode(const Case *c, uint8_t lo, uint8_t hi);
 
 static bool is_evex(const Case *c)
 {
@@ -239,12 +233,15 @@ static bool immediate_offset_matches(const Case *c)
 
 /*
  * Capstone shows a branch target rather than the displacement, truncated to 16
- * bits as soon as a 66 is around, and sign-extends as it pleases.
+ * bits as soon as a 66 or 67 is around, and sign-extends as it pleases.
  */
 static bool immediate_value_matches(const Case *c, int64_t v)
 {
-    bool narrow = c->mode == DECODE_16 || (c->d.prefix & PFX_OPSZ);
+    bool narrow = c->mode == DECODE_16 || (c->d.prefix & (PFX_OPSZ | PFX_ADSZ));
 
+    if ((c->d.prefix & PFX_VEX) && same_modulo(v, c->d.imm & 0x0f, 1)) {
+        return true; /* /is4: bits 7:4 name a register, capstone shows the rest */
+    }
     return same_modulo(v, c->d.imm, c->d.imm_size) ||
            same_modulo(v, c->d.len + c->d.imm, narrow ? 2 : 4);
 }
@@ -257,7 +254,8 @@ static int compare_two_immediates(const Case *c)
 {
     const cs_x86 *x = &c->cs->detail->x86;
     bool enter = c->d.opcode == 0xc8;
-    uint64_t first = x->operands[enter ? 0 : 1].imm, second = x->operands[enter ? 1 : 0].imm;
+    uint64_t first = x->operands[enter ? 0 : 1].imm,
+             second = x->operands[enter ? 1 : 0].imm;
 
     if (x->op_count != 2 || !same_modulo(first, c->d.imm, c->d.imm_size) ||
         !same_modulo(second, c->d.imm2, enter ? 1 : 2)) {
@@ -331,6 +329,16 @@ typedef struct Checker {
     int kind;
 } Checker;
 
+static bool is_near_branch(const Case *c)
+{
+    uint8_t op = c->d.opcode;
+
+    if (c->d.map == MAP_0F) {
+        return (op & 0xf0) == 0x80;
+    }
+    return c->d.map == MAP_NONE && (op == 0xe8 || op == 0xe9);
+}
+
 /*
  * SDM Table A-1 "f64": near JMP/CALL/Jcc ignore 66 in 64-bit mode on Intel
  * CPUs, keeping a rel32; capstone follows AMD, which reads a rel16.
@@ -338,11 +346,8 @@ typedef struct Checker {
 static bool allow_f64_branch_66(const Checker *k)
 {
     const Case *c = k->c;
-    uint8_t op = c->d.opcode;
-    bool near = c->d.map == MAP_NONE ? (op == 0xe8 || op == 0xe9)
-                                     : (c->d.map == MAP_0F && (op & 0xf0) == 0x80);
 
-    return k->kind == LENGTH_DIFFERS && c->mode == DECODE_64 && near &&
+    return k->kind == LENGTH_DIFFERS && c->mode == DECODE_64 && is_near_branch(c) &&
            (c->d.prefix & PFX_OPSZ) && c->cs->size + 2 == c->d.len;
 }
 
@@ -388,7 +393,7 @@ static size_t strip_prefixes(const Case *c, const char *set, uint8_t *out)
 static bool same_without(const Checker *k, const char *set)
 {
     const Case *c = k->c;
-    uint8_t stripped[FILL_LEN];
+    uint8_t stripped[FILL_LEN] = {0};
     unsigned id = c->cs->id;
     Insn d;
 
@@ -396,7 +401,8 @@ static bool same_without(const Checker *k, const char *set)
     if (n == FILL_LEN || decode_insn(&d, stripped, n, c->mode) != DECODE_OK) {
         return false;
     }
-    bool same = oracle_decode(k->oracle, c->mode, stripped, n) && k->oracle->insn->id == id;
+    bool same =
+        oracle_decode(k->oracle, c->mode, stripped, n) && k->oracle->insn->id == id;
     oracle_decode(k->oracle, c->mode, c->bytes, FILL_LEN);
     return same;
 }
@@ -415,8 +421,9 @@ static bool allow_prefix_ignored(const Checker *k)
 }
 
 /*
- * Vendor extensions outside the SDM that capstone decodes: AMD 3DNow!, SSE4a,
- * SVM and XOP, VIA PadLock, SALC. This CPU implements none of them.
+ * Instructions outside the SDM that capstone decodes: AMD 3DNow!, SSE4a, SVM and
+ * XOP, VIA PadLock, SALC, and PCOMMIT (withdrawn from the SDM in 2016). This CPU
+ * implements none of them.
  */
 static bool allow_non_intel(const Checker *k)
 {
@@ -426,7 +433,7 @@ static bool allow_non_intel(const Checker *k)
         X86_INS_VMSAVE,    X86_INS_STGI,      X86_INS_CLGI,      X86_INS_SKINIT,
         X86_INS_INVLPGA,   X86_INS_XSTORE,    X86_INS_XCRYPTECB, X86_INS_XCRYPTCBC,
         X86_INS_XCRYPTCTR, X86_INS_XCRYPTCFB, X86_INS_XCRYPTOFB, X86_INS_MONTMUL,
-        X86_INS_XSHA1,     X86_INS_XSHA256,   X86_INS_SALC,
+        X86_INS_XSHA1,     X86_INS_XSHA256,   X86_INS_SALC,      X86_INS_PCOMMIT,
     };
     const Case *c = k->c;
     const uint8_t *op = c->bytes + opcode_offset(c);
@@ -434,11 +441,11 @@ static bool allow_non_intel(const Checker *k)
     if (k->kind != ONLY_CAPSTONE_VALID) {
         return false;
     }
-    bool amd_escape = op[0] == 0x8f || (op[0] == 0x0f && op[1] == 0x0f); /* XOP, 3DNow! */
-    for (size_t i = 0; i < G_N_ELEMENTS(ids) && !amd_escape; i++) {
-        amd_escape = c->cs->id == ids[i];
+    bool outside = op[0] == 0x8f || (op[0] == 0x0f && op[1] == 0x0f); /* XOP, 3DNow! */
+    for (size_t i = 0; i < G_N_ELEMENTS(ids) && !outside; i++) {
+        outside = c->cs->id == ids[i];
     }
-    return amd_escape;
+    return outside;
 }
 
 /*
@@ -453,8 +460,10 @@ static bool allow_ud0_ud1(const Checker *k)
            c->d.map == MAP_0F && (c->d.opcode == 0xff || c->d.opcode == 0xb9);
 }
 
-/* Hint NOPs 0F 1A-1F take a register operand too (0F 1F C0 is NOP EAX); capstone
- * accepts only memory forms. */
+/*
+ * Hint NOPs 0F 1A-1F take a register operand too (0F 1F C0 is NOP EAX); capstone
+ * accepts only memory forms.
+ */
 static bool allow_hint_nop_register(const Checker *k)
 {
     const Case *c = k->c;
@@ -464,41 +473,103 @@ static bool allow_hint_nop_register(const Checker *k)
 }
 
 /*
+ * A REX.W after 66 or 67 makes capstone read RET iw as 4 bytes and a near
+ * branch's rel32 as 2 bytes; neither prefix changes those sizes in 64-bit mode.
+ */
+static bool allow_rexw_after_66_67(const Checker *k)
+{
+    const Case *c = k->c;
+
+    return k->kind == LENGTH_DIFFERS && (c->d.rex & 0x08) &&
+           (c->d.prefix & (PFX_OPSZ | PFX_ADSZ)) &&
+           (is_near_branch(c) || is_one_byte_opcode(c, 0xc2, 0xc2)) &&
+           abs((int)c->cs->size - (int)c->d.len) == 2;
+}
+
+/* Copies c's bytes with every 66 removed and one 66 put first or last. */
+static void move_66(const Case *c, bool last, uint8_t *out)
+{
+    uint8_t stripped[FILL_LEN] = {0};
+
+    strip_prefixes(c, "\x66", stripped);
+    unsigned at = last ? prefix_length(c->mode, stripped) - (c->d.rex ? 1 : 0) : 0;
+    memcpy(out, stripped, at);
+    out[at] = 0x66;
+    memcpy(out + at + 1, stripped + at, FILL_LEN - at - 1);
+}
+
+static bool agrees_with_bytes(const Checker *k, const uint8_t *bytes)
+{
+    Case alt = *k->c;
+
+    alt.bytes = bytes;
+    alt.cs_valid = oracle_decode(k->oracle, alt.mode, bytes, FILL_LEN);
+    return compare_case(&alt) == AGREE;
+}
+
+/*
+ * Capstone depends on the order of 66 and F2/F3: 66 F3 AD is LODSD to it, F3 66
+ * AD LODSW; it rejects F3 66 0F B8 (POPCNT r16) and 66 F2 A3. Hardware does not
+ * care about prefix order. Recognised by capstone agreeing with us once the 66 is
+ * moved first or last.
+ */
+static bool allow_66_rep_order(const Checker *k)
+{
+    const Case *c = k->c;
+    uint8_t moved[FILL_LEN];
+
+    if (!(c->d.prefix & PFX_OPSZ) || !(c->d.prefix & (PFX_REP | PFX_REPNE))) {
+        return false;
+    }
+    move_66(c, false, moved);
+    bool agree = agrees_with_bytes(k, moved);
+    if (!agree) {
+        move_66(c, true, moved);
+        agree = agrees_with_bytes(k, moved);
+    }
+    oracle_decode(k->oracle, c->mode, c->bytes, FILL_LEN);
+    return agree;
+}
+
+/*
  * Capstone 4 in 16-bit mode rejects many mandatory-prefix forms (66 0F D0,
- * F3 0F B8, 66 0F 38 F6 ...) that it accepts in 32-bit mode; the SDM defines them
- * in every mode.
+ * F3 0F B8, 66 0F 38 F6 ...) that it accepts in 32-bit mode (given its preferred
+ * order of 66 and F3); the SDM defines them in every mode.
  */
 static bool allow_capstone_16bit(const Checker *k)
 {
     const Case *c = k->c;
+    uint8_t moved[FILL_LEN];
 
     if (k->kind != ONLY_OURS_VALID || c->mode != DECODE_16) {
         return false;
     }
-    bool valid32 = oracle_decode(k->oracle, DECODE_32, c->bytes, FILL_LEN);
+    move_66(c, false, moved);
+    bool valid32 = oracle_decode(k->oracle, DECODE_32, c->bytes, FILL_LEN) ||
+                   ((c->d.prefix & PFX_OPSZ) &&
+                    oracle_decode(k->oracle, DECODE_32, moved, FILL_LEN));
     oracle_decode(k->oracle, c->mode, c->bytes, FILL_LEN);
     return valid32;
 }
 
-/* Capstone reads RET iw (C2) after 66 and REX.W as a 4-byte immediate. */
-static bool allow_ret_66_rexw(const Checker *k)
+/*
+ * LOCK on an instruction that cannot take it is #UD; the handler tables decide
+ * (IF_LOCK), the decoder does not. Capstone rejects it.
+ */
+static bool allow_lock(const Checker *k)
 {
     const Case *c = k->c;
+    uint8_t unlocked[FILL_LEN];
 
-    return k->kind == LENGTH_DIFFERS && is_one_byte_opcode(c, 0xc2, 0xc2) &&
-           (c->d.prefix & PFX_OPSZ) && (c->d.rex & 0x08) && c->cs->size == c->d.len + 2;
-}
-
-/* With a BND (F2) prefix capstone ignores a 66 on a near branch and reads a rel32. */
-static bool allow_bnd_branch_66(const Checker *k)
-{
-    const Case *c = k->c;
-    uint8_t op = c->d.opcode;
-    bool near = c->d.map == MAP_NONE ? (op == 0xe8 || op == 0xe9)
-                                     : (c->d.map == MAP_0F && (op & 0xf0) == 0x80);
-
-    return k->kind == LENGTH_DIFFERS && near && (c->d.prefix & PFX_OPSZ) &&
-           (c->d.prefix & PFX_REPNE) && abs((int)c->cs->size - (int)c->d.len) == 2;
+    if (k->kind != ONLY_OURS_VALID || !(c->d.prefix & PFX_LOCK)) {
+        return false;
+    }
+    /* a DS override in its place keeps any REX before it void */
+    memcpy(unlocked, c->bytes, FILL_LEN);
+    for (unsigned i = 0; i < opcode_offset(c); i++) {
+        unlocked[i] = unlocked[i] == 0xf0 ? 0x3e : unlocked[i];
+    }
+    return oracle_decode(k->oracle, c->mode, unlocked, FILL_LEN);
 }
 
 typedef struct Allowed {
@@ -511,12 +582,13 @@ static const Allowed allowed[] = {
     {"VEX/EVEX opcode validity (not modelled, no AVX)", allow_vex_opcode},
     {"VEX/EVEX after 66/F2/F3 (#UD per SDM 2.3.2)", allow_vex_after_prefix},
     {"capstone ignores a prefix the SDM leaves undefined", allow_prefix_ignored},
-    {"non-Intel extension (3DNow!, SSE4a, SVM, XOP, PadLock, SALC)", allow_non_intel},
+    {"not in the SDM (3DNow!, SSE4a, SVM, XOP, PadLock, SALC, PCOMMIT)", allow_non_intel},
     {"UD0/UD1 take a ModRM (capstone 4 reads none)", allow_ud0_ud1},
     {"hint NOP 0F 1A-1F with a register operand", allow_hint_nop_register},
     {"capstone 4 rejects in 16-bit mode what it takes in 32-bit", allow_capstone_16bit},
-    {"RET iw after 66 REX.W (capstone reads 4 bytes)", allow_ret_66_rexw},
-    {"66 on a BND near branch (capstone ignores the 66)", allow_bnd_branch_66},
+    {"REX.W after 66/67 on RET iw or a near branch", allow_rexw_after_66_67},
+    {"capstone depends on the order of 66 and F2/F3", allow_66_rep_order},
+    {"LOCK on a non-lockable instruction (handlers reject it)", allow_lock},
 };
 
 #define N_ALLOWED G_N_ELEMENTS(allowed)
@@ -541,11 +613,6 @@ static void stats_init(Stats *s)
 
 static void note_example(Stats *s, const Case *c, int kind)
 {
-    if (getenv("DECODE_DUMP")) {
-        fprintf(stderr, "DUMP %d %d map%d op%02x mp%d modrm%02x |", kind, 16 << c->mode, c->d.map, c->d.opcode, c->d.mandatory, c->d.modrm);
-        for (unsigned i = 0; i < 15; i++) fprintf(stderr, " %02x", c->bytes[i]);
-        fprintf(stderr, " | %d %d | %s %s %d\n", c->ret, c->d.len, c->cs_valid ? c->cs->mnemonic : "-", c->cs_valid ? c->cs->op_str : "", c->cs_valid ? c->cs->size : 0);
-    }
     if (s->n_examples[kind]++ >= N_EXAMPLES) {
         return;
     }
@@ -631,25 +698,21 @@ static const struct {
     uint8_t n;
     bool rex;
 } prefix_sets[] = {
-    {{0}, 0, false},
-    {{0x66}, 1, false},
-    {{0x67}, 1, false},
-    {{0xf3}, 1, false},
-    {{0xf2}, 1, false},
-    {{0x66, 0xf2}, 2, false},
-    {{0xf3, 0x66}, 2, false},
-    {{0x64, 0x67}, 2, false},
-    {{0x48}, 1, true},
-    {{0x45}, 1, true},
-    {{0x66, 0x4a}, 2, true},
-    {{0xf2, 0x4f}, 2, true},
+    {{0}, 0, false},          {{0x66}, 1, false},       {{0x67}, 1, false},
+    {{0xf3}, 1, false},       {{0xf2}, 1, false},       {{0x66, 0xf2}, 2, false},
+    {{0xf3, 0x66}, 2, false}, {{0x64, 0x67}, 2, false}, {{0x48}, 1, true},
+    {{0x45}, 1, true},        {{0x66, 0x4a}, 2, true},  {{0xf2, 0x4f}, 2, true},
 };
 
-/* ModRM forms: every register form, and memory forms with SIB and displacement. */
+/* Memory ModRM forms (with reg 0), covering disp8/16/32, SIB and no base. */
+static const uint8_t mem_mod_rm[] = {0x00, 0x02, 0x04, 0x05, 0x06, 0x07, 0x43,
+                                     0x44, 0x46, 0x81, 0x84, 0x85, 0x86};
+
+#define N_MODRM_FORMS (64 + 8 * G_N_ELEMENTS(mem_mod_rm))
+
+/* ModRM forms: every register form, and every reg with each memory form and a SIB. */
 static size_t modrm_forms(uint8_t forms[][2])
 {
-    static const uint8_t mem_mod_rm[] = {0x00, 0x04, 0x05, 0x06, 0x07, 0x44,
-                                         0x46, 0x84, 0x85, 0x86};
     static const uint8_t sibs[] = {0x24, 0x25, 0x88, 0xe5, 0x5d, 0x00};
     size_t n = 0;
 
@@ -679,7 +742,7 @@ static size_t put_opcode(uint8_t *buf, size_t n, int map, unsigned op)
 
 static void sweep_opcode(Stats *s, int mode, int map, unsigned op)
 {
-    uint8_t forms[64 + 8 * 10][2];
+    uint8_t forms[N_MODRM_FORMS][2];
     size_t n_forms = modrm_forms(forms);
     uint8_t buf[FILL_LEN];
 
@@ -711,6 +774,60 @@ static void test_opcode_sweep(void)
         }
     }
     stats_finish(&s, "opcode sweep");
+}
+
+/*
+ * VEX and EVEX: every map, opcode, pp, L and W with a few ModRM forms, in the
+ * modes where C4/C5/62 can be VEX. Validity is not modelled (see the allow-list),
+ * so this checks lengths, operands and immediates where capstone accepts.
+ */
+static const uint8_t vex_modrm_forms[][2] = {
+    {0xc1, 0}, {0x08, 0}, {0x14, 0x88}, {0x1d, 0}, {0x64, 0x24}, {0x82, 0}, {0x44, 0x65},
+};
+
+static void sweep_vex_form(Stats *s, int mode, const uint8_t *prefix, size_t n)
+{
+    uint8_t buf[FILL_LEN];
+
+    memcpy(buf, prefix, n);
+    for (size_t f = 0; f < G_N_ELEMENTS(vex_modrm_forms); f++) {
+        buf[n] = vex_modrm_forms[f][0];
+        buf[n + 1] = vex_modrm_forms[f][1];
+        fill_tail(buf, n + 2, f);
+        check_bytes(s, mode, buf);
+    }
+}
+
+static void sweep_vex_opcode(Stats *s, int mode, int map, unsigned op)
+{
+    for (unsigned pp = 0; pp < 4; pp++) {
+        for (unsigned wl = 0; wl < 4; wl++) {
+            unsigned w = wl >> 1, l = wl & 1;
+            uint8_t vex3[] = {0xc4, 0xe0 | map, w << 7 | 0x78 | l << 2 | pp, op};
+            uint8_t evex[] = {0x62, 0xf0 | map, w << 7 | 0x7c | pp, l << 5 | 0x08, op};
+            sweep_vex_form(s, mode, vex3, sizeof(vex3));
+            sweep_vex_form(s, mode, evex, sizeof(evex));
+            if (map == MAP_0F && !w) {
+                uint8_t vex2[] = {0xc5, 0xf8 | l << 2 | pp, op};
+                sweep_vex_form(s, mode, vex2, sizeof(vex2));
+            }
+        }
+    }
+}
+
+static void test_vex_sweep(void)
+{
+    Stats s;
+
+    stats_init(&s);
+    for (int mode = DECODE_32; mode <= DECODE_64; mode++) {
+        for (int map = MAP_0F; map <= MAP_0F3A; map++) {
+            for (unsigned op = 0; op < 256; op++) {
+                sweep_vex_opcode(&s, mode, map, op);
+            }
+        }
+    }
+    stats_finish(&s, "VEX/EVEX sweep");
 }
 
 /* ---- tier 2: random bytes ---- */
@@ -765,8 +882,8 @@ static Insn decode_ok(int mode, const uint8_t *bytes, size_t n)
     return d;
 }
 
-#define DECODE_OK_BYTES(mode, ...)                                                     \
-    decode_ok(mode, (const uint8_t[]){__VA_ARGS__},                                     \
+#define DECODE_OK_BYTES(mode, ...)                                                       \
+    decode_ok(mode, (const uint8_t[]){__VA_ARGS__},                                      \
               sizeof((const uint8_t[]){__VA_ARGS__}))
 
 static void test_rex_and_66(void)
@@ -805,8 +922,8 @@ static void test_mandatory_prefixes(void)
     d = DECODE_OK_BYTES(DECODE_32, 0xf3, 0xf2, 0x0f, 0x10, 0xc1); /* movsd */
     g_assert_cmpuint(d.mandatory, ==, MP_F2);
     /* NP 0F B8 is IA-64's JMPE: undefined */
-    g_assert_cmpint(decode_insn(&d, (const uint8_t[]){0x0f, 0xb8, 0xc1}, 3, DECODE_64), ==,
-                    DECODE_INVALID);
+    g_assert_cmpint(decode_insn(&d, (const uint8_t[]){0x0f, 0xb8, 0xc1}, 3, DECODE_64),
+                    ==, DECODE_INVALID);
 }
 
 static void test_moffs_and_rip(void)
@@ -938,13 +1055,70 @@ static void test_stack_and_branches(void)
     g_assert_cmpuint(d.imm2, ==, 8);
     d = DECODE_OK_BYTES(DECODE_16, 0xea, 0x00, 0x7c, 0x00, 0x00);
     g_assert_cmpuint(d.imm, ==, 0x7c00);
-    g_assert_cmpint(decode_insn(&d, (const uint8_t[]){0xea, 1, 2, 3, 4, 5, 6}, 7,
-                                DECODE_64),
-                    ==, DECODE_INVALID);
+    g_assert_cmpint(
+        decode_insn(&d, (const uint8_t[]){0xea, 1, 2, 3, 4, 5, 6}, 7, DECODE_64), ==,
+        DECODE_INVALID);
     /* movabs rax, imm64 */
     d = DECODE_OK_BYTES(DECODE_64, 0x48, 0xb8, 1, 2, 3, 4, 5, 6, 7, 0x88);
     g_assert_cmpuint(d.imm_size, ==, 8);
     g_assert_cmpuint(d.imm, ==, 0x8807060504030201ull);
+}
+
+/*
+ * Operand and address sizes. d64 (PUSH, POP, ENTER, LEAVE, PUSHF) takes 66 to
+ * 16 bits; near branches and MOV CR are forced to 64 bits whatever the prefixes
+ * (SDM Vol. 1 6.3.7: "operand size prefixes are silently ignored").
+ */
+static void test_operand_size(void)
+{
+    static const struct {
+        int mode;
+        uint8_t bytes[5];
+        size_t n;
+        uint8_t opsize;
+    } cases[] = {
+        {DECODE_16, {0x89, 0xc8}, 2, 2},
+        {DECODE_16, {0x66, 0x89, 0xc8}, 3, 4},
+        {DECODE_32, {0x66, 0x89, 0xc8}, 3, 2},
+        {DECODE_64, {0x89, 0xc8}, 2, 4},
+        {DECODE_64, {0x66, 0x89, 0xc8}, 3, 2},
+        {DECODE_64, {0x66, 0x48, 0x89, 0xc8}, 4, 8},
+        {DECODE_64, {0x50}, 1, 8},
+        {DECODE_64, {0x66, 0x50}, 2, 2},
+        {DECODE_64, {0x0f, 0xa1}, 2, 8},
+        {DECODE_64, {0x66, 0x0f, 0xa1}, 3, 2},
+        {DECODE_64, {0x66, 0x8f, 0xc0}, 3, 2},
+        {DECODE_64, {0xc8, 0, 0, 0}, 4, 8},
+        {DECODE_64, {0xc9}, 1, 8},
+        {DECODE_64, {0x66, 0x9d}, 2, 2},
+        {DECODE_64, {0x66, 0xff, 0x30}, 3, 2},
+        {DECODE_64, {0x66, 0xc3}, 2, 8},
+        {DECODE_64, {0x66, 0xe2, 0x00}, 3, 8},
+        {DECODE_64, {0x66, 0xff, 0x20}, 3, 8},
+        {DECODE_64, {0x66, 0x0f, 0x20, 0xc0}, 4, 8},
+        {DECODE_64, {0xff, 0x18}, 2, 4}, /* far call m16:32 */
+        {DECODE_64, {0x48, 0xff, 0x18}, 3, 8},
+    };
+    static const struct {
+        int mode;
+        bool prefix_67;
+        uint8_t addrsize;
+    } addr_cases[] = {
+        {DECODE_16, false, 2}, {DECODE_16, true, 4},  {DECODE_32, false, 4},
+        {DECODE_32, true, 2},  {DECODE_64, false, 8}, {DECODE_64, true, 4},
+    };
+    Insn d;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        d = decode_ok(cases[i].mode, cases[i].bytes, cases[i].n);
+        g_assert_cmpuint(d.opsize, ==, cases[i].opsize);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(addr_cases); i++) {
+        const uint8_t nop[] = {0x67, 0x90};
+        bool p = addr_cases[i].prefix_67;
+        d = decode_ok(addr_cases[i].mode, nop + !p, 2 - !p);
+        g_assert_cmpuint(d.addrsize, ==, addr_cases[i].addrsize);
+    }
 }
 
 static void test_groups(void)
@@ -966,9 +1140,9 @@ static void test_groups(void)
     /* XBEGIN rel32 is C7 F8; C7 /7 elsewhere and FE /2 are undefined */
     d = DECODE_OK_BYTES(DECODE_64, 0xc7, 0xf8, 0x10, 0, 0, 0);
     g_assert_cmpuint(d.imm, ==, 0x10);
-    g_assert_cmpint(decode_insn(&d, (const uint8_t[]){0xc7, 0xf9, 0, 0, 0, 0}, 6,
-                                DECODE_64),
-                    ==, DECODE_INVALID);
+    g_assert_cmpint(
+        decode_insn(&d, (const uint8_t[]){0xc7, 0xf9, 0, 0, 0, 0}, 6, DECODE_64), ==,
+        DECODE_INVALID);
     g_assert_cmpuint(d.len, ==, 2);
     g_assert_cmpint(decode_insn(&d, (const uint8_t[]){0x66, 0xfe, 0x10}, 3, DECODE_32),
                     ==, DECODE_INVALID);
@@ -986,13 +1160,33 @@ static void test_invalid(void)
         uint8_t bytes[4];
         size_t n, len;
     } cases[] = {
-        {DECODE_64, {0x06}, 1, 1},       {DECODE_64, {0x66, 0x27}, 2, 2},
-        {DECODE_64, {0xd6}, 1, 1},       {DECODE_64, {0x0f, 0x04}, 2, 2},
-        {DECODE_32, {0x0f, 0x0a}, 2, 2}, {DECODE_32, {0x0f, 0x24, 0xc0}, 3, 2},
-        {DECODE_16, {0x0f, 0x36}, 2, 2}, {DECODE_16, {0x0f, 0x39}, 2, 2},
-        {DECODE_32, {0x0f, 0x7a, 0}, 3, 2}, {DECODE_64, {0x0f, 0x38, 0xff, 0}, 4, 3},
-        {DECODE_64, {0x82, 0xc0, 0}, 3, 1}, {DECODE_64, {0x0f, 0x00, 0xf0}, 3, 3},
-        {DECODE_32, {0x8d, 0xc0}, 2, 2},    {DECODE_64, {0x48, 0xc5, 0xf8, 0x77}, 4, 2},
+        {DECODE_64, {0x06}, 1, 1},
+        {DECODE_64, {0x66, 0x27}, 2, 2},
+        {DECODE_64, {0xd6}, 1, 1},
+        {DECODE_64, {0x0f, 0x04}, 2, 2},
+        {DECODE_32, {0x0f, 0x0a}, 2, 2},
+        {DECODE_32, {0x0f, 0x24, 0xc0}, 3, 2},
+        {DECODE_16, {0x0f, 0x36}, 2, 2},
+        {DECODE_16, {0x0f, 0x39}, 2, 2},
+        {DECODE_32, {0x0f, 0x7a, 0}, 3, 2},
+        {DECODE_64, {0x0f, 0x38, 0xff, 0}, 4, 3},
+        {DECODE_64, {0x82, 0xc0, 0}, 3, 1},
+        {DECODE_64, {0x0f, 0x00, 0xf0}, 3, 3},
+        {DECODE_32, {0x8d, 0xc0}, 2, 2},
+        {DECODE_64, {0x48, 0xc5, 0xf8, 0x77}, 4, 2},
+        {DECODE_64, {0x44, 0x8c, 0xc0}, 3, 3},       /* there is no segment register 8 */
+        {DECODE_32, {0xf3, 0x0f, 0xae, 0xc0}, 4, 4}, /* RDFSBASE is 64-bit only */
+        /* prefix classes the SDM leaves undefined, which capstone accepts */
+        {DECODE_32, {0xf3, 0x0f, 0x2e, 0xc0}, 4, 3},
+        {DECODE_32, {0x66, 0x0f, 0x77}, 3, 3},
+        {DECODE_64, {0xf2, 0x0f, 0x60, 0xc0}, 4, 3},
+        {DECODE_64, {0xf3, 0x0f, 0x38, 0x00}, 4, 4},
+        {DECODE_64, {0x0f, 0xd6, 0xc0}, 3, 2},
+        /* outside the SDM: 3DNow!, SSE4a, VIA PadLock, XOP */
+        {DECODE_32, {0x0f, 0x0f, 0xc0, 0x0c}, 4, 2},
+        {DECODE_32, {0x66, 0x0f, 0x78, 0xc0}, 4, 3},
+        {DECODE_32, {0x0f, 0xa7, 0xc0}, 3, 2},
+        {DECODE_64, {0x8f, 0xe8, 0x78, 0xa2}, 4, 2},
     };
     Insn d;
 
@@ -1061,9 +1255,9 @@ static void test_limits(void)
                     DECODE_NEED_MORE);
     g_assert_cmpint(decode_insn(&d, (const uint8_t[]){0xc4}, 1, DECODE_32), ==,
                     DECODE_NEED_MORE);
-    g_assert_cmpint(decode_insn(&d, (const uint8_t[]){0x8b, 0x84, 0x24, 0x00}, 4,
-                                DECODE_32),
-                    ==, DECODE_NEED_MORE);
+    g_assert_cmpint(
+        decode_insn(&d, (const uint8_t[]){0x8b, 0x84, 0x24, 0x00}, 4, DECODE_32), ==,
+        DECODE_NEED_MORE);
 }
 
 int main(int argc, char **argv)
@@ -1076,11 +1270,13 @@ int main(int argc, char **argv)
     g_test_add_func("/decode/16bit-addressing", test_16bit_addressing);
     g_test_add_func("/decode/segments-64", test_segments_64);
     g_test_add_func("/decode/stack-and-branches", test_stack_and_branches);
+    g_test_add_func("/decode/operand-size", test_operand_size);
     g_test_add_func("/decode/groups", test_groups);
     g_test_add_func("/decode/invalid", test_invalid);
     g_test_add_func("/decode/vex", test_vex);
     g_test_add_func("/decode/limits", test_limits);
     g_test_add_func("/decode/opcode-sweep", test_opcode_sweep);
+    g_test_add_func("/decode/vex-sweep", test_vex_sweep);
     g_test_add_func("/decode/random-corpus", test_random_corpus);
     return g_test_run();
 }

@@ -1,4 +1,4 @@
-/* Lazy flags (target/i386/flags.c) against the host CPU: every cc_op, size and condition. */
+/* Lazy flags (target/i386/flags.c) against the host CPU: every cc_op and condition. */
 /*
  * Each case runs an instruction natively, records the lazy state exactly as the
  * handlers do (flags.h), and checks cc_compute_all, cc_compute_c and all sixteen
@@ -24,19 +24,33 @@ typedef void HostFn(HostRegs *r);
                      : "+a"(r->rax), "+c"(r->rcx), "+d"(r->rdx), "+r"(r->flags)          \
                      :                                                                   \
                      : "cc", "memory");                                                  \
-    }
-#define HOST_OP(m, b, w, l, q)                                                           \
-    HOST_FN(m##_1, #m " " b) HOST_FN(m##_2, #m " " w) HOST_FN(m##_4, #m " " l)           \
-        HOST_FN(m##_8, #m " " q)
+    }                                                                                    \
+    _Static_assert(1, "a use of HOST_FN takes a semicolon")
+/* clang-format off */
+#define HOST_OP(m, b, w, l, q) \
+    HOST_FN(m##_1, #m " " b); HOST_FN(m##_2, #m " " w); \
+    HOST_FN(m##_4, #m " " l); HOST_FN(m##_8, #m " " q)
 #define HOST_BIN(m)   HOST_OP(m, "%b1, %b0", "%w1, %w0", "%k1, %k0", "%q1, %q0")
 #define HOST_UN(m)    HOST_OP(m, "%b0", "%w0", "%k0", "%q0")
 #define HOST_SHIFT(m) HOST_OP(m, "%%cl, %b0", "%%cl, %w0", "%%cl, %k0", "%%cl, %q0")
 #define HOST_ACC(m)   HOST_OP(m, "%b1", "%w1", "%k1", "%q1")
 #define HOSTS(m)      {host_##m##_1, host_##m##_2, host_##m##_4, host_##m##_8}
 
-HOST_BIN(add) HOST_BIN(adc) HOST_BIN(sub) HOST_BIN(sbb) HOST_BIN(and) HOST_BIN(or)
-HOST_BIN(xor) HOST_UN(inc) HOST_UN(dec) HOST_UN(neg) HOST_SHIFT(shl) HOST_SHIFT(shr)
-HOST_SHIFT(sar) HOST_ACC(mul)
+HOST_BIN(add);
+HOST_BIN(adc);
+HOST_BIN(sub);
+HOST_BIN(sbb);
+HOST_BIN(and);
+HOST_BIN(or);
+HOST_BIN(xor);
+HOST_UN(inc);
+HOST_UN(dec);
+HOST_UN(neg);
+HOST_SHIFT(shl);
+HOST_SHIFT(shr);
+HOST_SHIFT(sar);
+HOST_ACC(mul);
+/* clang-format on */
 
 /* The sixteen conditions as the host's SETcc sees them, bit n = condition n. */
 static unsigned host_conditions(uint64_t flags)
@@ -181,9 +195,9 @@ typedef struct FlagOp {
     const char *name;
     HostFn *host[4];
     RecordFn *record;
-    uint32_t checked;  /* flags the lazy form must reproduce */
+    uint32_t checked;   /* flags the lazy form must reproduce */
     uint32_t undefined; /* checked only on Zen */
-    bool shift;        /* count 0 records nothing; more flags undefined beyond 1 */
+    bool shift;         /* count 0 records nothing; more flags undefined beyond 1 */
 } FlagOp;
 
 static const FlagOp ops[] = {
@@ -205,9 +219,19 @@ static const FlagOp ops[] = {
 
 static uint64_t gen_value(GRand *rng)
 {
-    static const uint64_t edges[] = {0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff,
-                                     0x7fffffff, 0x80000000, 0xffffffff,
-                                     0x7fffffffffffffffull, 0x8000000000000000ull};
+    static const uint64_t edges[] = {0,
+                                     1,
+                                     0x7f,
+                                     0x80,
+                                     0xff,
+                                     0x7fff,
+                                     0x8000,
+                                     0xffff,
+                                     0x7fffffff,
+                                     0x80000000,
+                                     0xffffffff,
+                                     0x7fffffffffffffffull,
+                                     0x8000000000000000ull};
     uint64_t v = (uint64_t)g_rand_int(rng) << 32 | g_rand_int(rng);
 
     switch (g_rand_int_range(rng, 0, 4)) {

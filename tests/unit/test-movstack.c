@@ -6,19 +6,22 @@
 #include <setjmp.h>
 #include <sys/mman.h>
 #include "hw/machine.h"
+#include "system/cpu-exec.h"
+#include "system/icount.h"
 #include "target/i386/access.h"
 #include "target/i386/flags.h"
 #include "target/i386/insn.h"
 
-#define RAM_SIZE  (4u << 20)
-#define PML4      0x1000
-#define CODE_ADDR 0x8000
-#define DATA      0x10000  /* scratch data */
-#define DATA2     0x11000  /* second scratch page (string destinations) */
-#define STACK_TOP 0xf000
-#define SEG_LIMIT 0x1ffff  /* limited segments end here (see cpu_new_limited) */
-#define BEYOND    0x20000  /* the first offset past SEG_LIMIT */
-#define TEST_PORT 0x100
+#define RAM_SIZE           (4u << 20)
+#define PML4               0x1000
+#define CODE_ADDR          0x8000
+#define DATA               0x10000 /* scratch data */
+#define DATA2              0x11000 /* second scratch page (string destinations) */
+#define STACK_TOP          0xf000
+#define SEG_LIMIT          0x1ffff /* limited segments end here (see cpu_new_limited) */
+#define BEYOND             0x20000 /* the first offset past SEG_LIMIT */
+#define TEST_PORT          0x100
+#define REP_CHUNK_EXPECTED 1024 /* string.c's REP_CHUNK */
 
 /* ------------------------------------------------------------------------------------
  * A CPU in a chosen mode on a machine with RAM
@@ -221,6 +224,7 @@ static void enc_head(Enc *e, unsigned map, uint8_t op, unsigned opsize, unsigned
     if (opsize == 2) {
         emit(e, 0x66);
         e->d.prefix |= PFX_OPSZ;
+        e->d.mandatory = MP_66;
     }
     if (force_rex || rex != 0x40) {
         emit(e, rex);
@@ -314,6 +318,25 @@ static void host_run(const Enc *e, HostState *st)
     host_exec_insn(st, host_code);
 }
 
+/* The decoder's view of e's bytes, which must agree with the hand-built Insn. */
+static Insn decoded(const Enc *e)
+{
+    Insn d;
+
+    g_assert_cmpint(decode_insn(&d, e->bytes, e->n, DECODE_64), ==, DECODE_OK);
+    g_assert_cmpint(d.len, ==, e->n);
+    g_assert_cmpint(d.map, ==, e->d.map);
+    g_assert_cmpint(d.opcode, ==, e->d.opcode);
+    g_assert_cmpint(d.opsize, ==, e->d.opsize);
+    g_assert_cmpint(d.mandatory, ==, e->d.mandatory);
+    if (d.has_modrm) {
+        g_assert_cmpint(d.modrm, ==, e->d.modrm);
+        g_assert_cmpint(d.reg, ==, e->d.reg);
+        g_assert_cmpint(d.rm, ==, e->d.rm);
+    }
+    return d;
+}
+
 #define FLAGS_COMPARED (CC_ARITH | DF_MASK)
 
 /* Run e on the host and on env from the same registers and flags; compare them. */
@@ -321,13 +344,14 @@ static void diff_regs(CPUX86State *env, const Enc *e, const uint64_t *regs,
                       uint32_t flags)
 {
     HostState host = {.flags = (flags & FLAGS_COMPARED) | EFLAGS_FIXED};
+    Insn d = decoded(e);
 
     memcpy(host.regs, regs, sizeof(host.regs));
     host_run(e, &host);
     memcpy(env->regs, regs, sizeof(env->regs));
     env->regs[R_ESP] = STACK_TOP;
     cpu_set_eflags(env, flags, FLAGS_COMPARED);
-    exec_ok(env, &e->d);
+    exec_ok(env, &d);
     for (int r = 0; r < 16; r++) {
         if (r != R_ESP && env->regs[r] != host.regs[r]) {
             g_test_message("insn %02x reg %d: emulated %" PRIx64 " host %" PRIx64,
@@ -343,8 +367,20 @@ static void diff_regs(CPUX86State *env, const Enc *e, const uint64_t *regs,
 static uint64_t interesting(GRand *rng)
 {
     static const uint64_t edges[] = {
-        0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000,
-        0xffffffff, 0x7fffffffffffffffull, 0x8000000000000000ull, ~0ull,
+        0,
+        1,
+        0x7f,
+        0x80,
+        0xff,
+        0x7fff,
+        0x8000,
+        0xffff,
+        0x7fffffff,
+        0x80000000,
+        0xffffffff,
+        0x7fffffffffffffffull,
+        0x8000000000000000ull,
+        ~0ull,
     };
     uint64_t r = (uint64_t)g_rand_int(rng) << 32 | g_rand_int(rng);
 
@@ -559,8 +595,9 @@ static void diff_string(CPUX86State *env, const StringCase *c, GRand *rng)
     env->regs[R_ECX] = c->count;
     env->regs[R_EAX] = rax;
     cpu_set_eflags(env, c->df ? DF_MASK : 0, FLAGS_COMPARED);
+    Insn d = decoded(&e);
     do {
-        exec_ok(env, &e.d);
+        exec_ok(env, &d);
     } while (env->rip == CODE_ADDR);
     env->rip = CODE_ADDR;
 
@@ -570,12 +607,14 @@ static void diff_string(CPUX86State *env, const StringCase *c, GRand *rng)
     g_assert_cmphex(env->regs[R_EDI] - DATA2, ==, host.regs[R_EDI] - (uintptr_t)dst);
     g_assert_cmphex(env->regs[R_ECX], ==, host.regs[R_ECX]);
     g_assert_cmphex(env->regs[R_EAX], ==, host.regs[R_EAX]);
-    g_assert_cmphex(cpu_get_eflags(env) & FLAGS_COMPARED, ==, host.flags & FLAGS_COMPARED);
+    g_assert_cmphex(cpu_get_eflags(env) & FLAGS_COMPARED, ==,
+                    host.flags & FLAGS_COMPARED);
 }
 
 static void test_diff_string(void)
 {
-    static const uint8_t ops[] = {0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf};
+    static const uint8_t ops[] = {0xa4, 0xa5, 0xa6, 0xa7, 0xaa,
+                                  0xab, 0xac, 0xad, 0xae, 0xaf};
     static const uint8_t reps[] = {0, 0xf3, 0xf2};
     CPUX86State *env = cpu_new_mode(64);
     GRand *rng = g_rand_new_with_seed(19);
@@ -592,6 +631,71 @@ static void test_diff_string(void)
         };
         diff_string(env, &c, rng);
     }
+    g_rand_free(rng);
+    cpu_free_all(env);
+}
+
+/*
+ * Long REP MOVS/STOS over several pages, with source and destination overlapping by
+ * a few bytes either way: the copy must replicate exactly as the hardware's does, in
+ * chunks, across page boundaries and in both directions.
+ */
+#define WIDE_BUF   (3 * 4096)
+#define WIDE_GUEST 0x20000
+
+static void diff_wide_string(CPUX86State *env, GRand *rng, uint8_t *host_buf)
+{
+    unsigned size = 1u << g_rand_int_range(rng, 0, 4);
+    bool df = g_rand_boolean(rng);
+    uint64_t src = WIDE_BUF / 2 + g_rand_int_range(rng, -512, 512);
+    uint64_t dst = src + g_rand_int_range(rng, -17, 18);
+    uint64_t count = g_rand_int_range(rng, 0, 600);
+    Enc e = enc_op(g_rand_boolean(rng) ? 0xa4 : 0xaa, size, 0);
+    HostState host = {.flags = EFLAGS_FIXED | (df ? DF_MASK : 0)};
+
+    e.bytes[e.n - 1] |= size > 1;
+    e.d.opcode |= size > 1;
+    e.d.opsize = size > 1 ? size : 4;
+    enc_rep(&e, 0xf3);
+    for (int i = 0; i < WIDE_BUF; i++) {
+        host_buf[i] = g_rand_int(rng);
+    }
+    memcpy(ram(env, WIDE_GUEST), host_buf, WIDE_BUF);
+    host.regs[R_ESI] = (uintptr_t)host_buf + src;
+    host.regs[R_EDI] = (uintptr_t)host_buf + dst;
+    host.regs[R_ECX] = count;
+    host.regs[R_EAX] = 0x8877665544332211ull;
+    host_run(&e, &host);
+
+    env->regs[R_ESI] = WIDE_GUEST + src;
+    env->regs[R_EDI] = WIDE_GUEST + dst;
+    env->regs[R_ECX] = count;
+    env->regs[R_EAX] = 0x8877665544332211ull;
+    cpu_set_eflags(env, df ? DF_MASK : 0, DF_MASK);
+    env->rip = CODE_ADDR;
+    Insn d = decoded(&e);
+    do {
+        exec_ok(env, &d);
+    } while (env->rip == CODE_ADDR);
+
+    g_assert_cmpmem(ram(env, WIDE_GUEST), WIDE_BUF, host_buf, WIDE_BUF);
+    g_assert_cmphex(env->regs[R_ESI] - WIDE_GUEST, ==,
+                    host.regs[R_ESI] - (uintptr_t)host_buf);
+    g_assert_cmphex(env->regs[R_EDI] - WIDE_GUEST, ==,
+                    host.regs[R_EDI] - (uintptr_t)host_buf);
+    g_assert_cmphex(env->regs[R_ECX], ==, 0);
+}
+
+static void test_diff_wide_string(void)
+{
+    CPUX86State *env = cpu_new_mode(64);
+    GRand *rng = g_rand_new_with_seed(23);
+    uint8_t *host_buf = g_malloc(WIDE_BUF);
+
+    for (int i = 0; i < 600; i++) {
+        diff_wide_string(env, rng, host_buf);
+    }
+    g_free(host_buf);
     g_rand_free(rng);
     cpu_free_all(env);
 }
@@ -1181,15 +1285,21 @@ static void test_enter16(void)
     CPUX86State *env = cpu_new_mode(16);
     Insn d = enter_insn(2, 2, 4, 2);
 
-    env->regs[R_ESP] = 0x8000;
-    env->regs[R_EBP] = 0x0000;
+    env->regs[R_ESP] = 0x12348000;
+    env->regs[R_EBP] = 0xabcd0000;
     wr(env, 0xfffe, 2, 0x7777);
     exec_ok(env, &d);
     g_assert_cmphex(rd(env, 0x7ffe, 2), ==, 0);
     g_assert_cmphex(rd(env, 0x7ffc, 2), ==, 0x7777);
     g_assert_cmphex(rd(env, 0x7ffa, 2), ==, 0x7ffe);
-    g_assert_cmphex(env->regs[R_EBP], ==, 0x7ffe);
-    g_assert_cmphex(env->regs[R_ESP], ==, 0x7ffa - 4);
+    g_assert_cmphex(env->regs[R_EBP], ==, 0xabcd7ffe);
+    g_assert_cmphex(env->regs[R_ESP], ==, 0x12347ffa - 4);
+
+    /* LEAVE: SP = BP + 2, the upper halves stay */
+    d = stack_op(0xc9, 2, 2);
+    exec_ok(env, &d);
+    g_assert_cmphex(env->regs[R_ESP], ==, 0x12348000);
+    g_assert_cmphex(env->regs[R_EBP], ==, 0xabcd0000);
     cpu_free_all(env);
 }
 
@@ -1213,22 +1323,21 @@ static void test_jmp_jcc(void)
     exec_ok(env, &d);
     g_assert_cmphex(env->rip, ==, CODE_ADDR + 5 - 0x100);
 
-    /* JZ/JNZ and JL after CMP 1, 2 */
-    env->rip = CODE_ADDR;
+    /* After CMP 1, 2 (32-bit): NO, B, NE, BE, S, P, L, LE hold */
+    const uint16_t taken_after_cmp = 0x5566;
     set_cc(env, CC_OP_SUB, 4, (uint32_t)(1 - 2), 2);
     for (unsigned cond = 0; cond < 16; cond++) {
+        uint64_t expect = CODE_ADDR + ((taken_after_cmp >> cond) & 1 ? 0x12 : 2);
         d = branch(0x70 + cond, 8, 2, 0x10);
         env->rip = CODE_ADDR;
         exec_ok(env, &d);
-        bool taken = env->rip == CODE_ADDR + 0x12;
-        g_assert_true(taken == cc_test(env, cond));
+        g_assert_cmphex(env->rip, ==, expect);
         d.map = MAP_0F;
         d.opcode = 0x80 + cond;
         env->rip = CODE_ADDR;
         exec_ok(env, &d);
-        g_assert_true((env->rip == CODE_ADDR + 0x12) == taken);
+        g_assert_cmphex(env->rip, ==, expect);
     }
-    g_assert_true(cc_test(env, 0x5) && cc_test(env, 0xc) && cc_test(env, 0x2));
 
     /* non-canonical target: #GP at the jump */
     env->rip = CODE_ADDR;
@@ -1571,6 +1680,37 @@ static void test_ins_outs(void)
     cpu_free_all(env);
 }
 
+/*
+ * Through the real engine: each chunk of a REP is one instruction for icount, and
+ * the machine stops exactly between chunks.
+ */
+static void test_rep_icount(void)
+{
+    static const uint8_t code[] = {
+        0xbf, 0x00, 0x00, 0x01, 0x00, /* mov edi, DATA */
+        0xb9, 0xb8, 0x0b, 0x00, 0x00, /* mov ecx, 3000 */
+        0xb0, 0x5a,                   /* mov al, 0x5a */
+        0xf3, 0xaa,                   /* rep stosb */
+        0xeb, 0xfe,                   /* jmp $ */
+    };
+    /* Not freed: the engine keeps a list of CPUs with translated code. */
+    CPUX86State *env = cpu_new_mode(32);
+    uint64_t start = icount.count;
+
+    memcpy(ram(env, CODE_ADDR), code, sizeof(code));
+    g_assert_cmpint(cpu_exec(env, 4), ==, EXEC_BUDGET);
+    g_assert_cmpuint(icount.count - start, ==, 4);
+    g_assert_cmphex(env->rip, ==, CODE_ADDR + 12);
+    g_assert_cmphex(env->regs[R_ECX], ==, 3000 - REP_CHUNK_EXPECTED);
+    g_assert_cmpint(cpu_exec(env, 2), ==, EXEC_BUDGET);
+    g_assert_cmphex(env->rip, ==, CODE_ADDR + 14);
+    g_assert_cmphex(env->regs[R_ECX], ==, 0);
+    g_assert_cmphex(env->regs[R_EDI], ==, DATA + 3000);
+    g_assert_cmphex(rd(env, DATA + 2999, 1), ==, 0x5a);
+    g_assert_cmpint(cpu_exec(env, 5), ==, EXEC_BUDGET);
+    g_assert_cmphex(env->rip, ==, CODE_ADDR + 14);
+}
+
 /* ------------------------------------------------------------------------------------
  * Misc
  */
@@ -1639,6 +1779,7 @@ int main(int argc, char **argv)
     g_test_add_func("/movstack/diff/cmov-setcc", test_diff_cmov_setcc);
     g_test_add_func("/movstack/diff/no-modrm", test_diff_no_modrm);
     g_test_add_func("/movstack/diff/string", test_diff_string);
+    g_test_add_func("/movstack/diff/wide-string", test_diff_wide_string);
     g_test_add_func("/movstack/mov/forms", test_mov_forms);
     g_test_add_func("/movstack/mov/moffs16", test_mov_moffs16);
     g_test_add_func("/movstack/mov/lea", test_lea);
@@ -1670,6 +1811,7 @@ int main(int argc, char **argv)
     g_test_add_func("/movstack/string/addrsize", test_string_addrsize);
     g_test_add_func("/movstack/string/segments", test_string_segments);
     g_test_add_func("/movstack/string/ins-outs", test_ins_outs);
+    g_test_add_func("/movstack/string/rep-icount", test_rep_icount);
     g_test_add_func("/movstack/misc", test_misc);
     return g_test_run();
 }

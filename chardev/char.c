@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "chardev/char-internal.h"
+#include "system/main-loop.h"
 #include "replay/replay.h"
 #include "util/log.h"
 
@@ -817,6 +818,21 @@ bool chardev_checkpoint(void)
         }
     }
     return delivered;
+}
+
+void char_fe_accept_input(CharFrontend *fe)
+{
+    Chardev *chr = fe->chr;
+
+    if (!chr) {
+        return;
+    }
+    for (int slot = 0; slot < chr->max_frontends; slot++) {
+        if (chr->slots[slot].fe == fe && chr->slots[slot].queue->len) {
+            main_loop_request_checkpoint();
+            return;
+        }
+    }
 }
 
 static CharFrontend *find_recorded_frontend(int replay_id)

@@ -546,13 +546,12 @@ static bool writer_finish(ReplayLogWriter *w, Error **errp)
 
 bool replay_log_writer_close(ReplayLogWriter *w, Error **errp)
 {
-    bool ok = w->failed || writer_finish(w, errp);
+    bool ok = writer_usable(w, errp) && writer_finish(w, errp);
 
     if (close(w->fd) < 0 && ok) {
         error_setg_errno(errp, errno, "%s: cannot close replay log", w->path);
         ok = false;
     }
-    ok = ok && !w->failed;
     g_free(w->path);
     g_byte_array_unref(w->raw);
     g_byte_array_unref(w->scratch);

@@ -24,6 +24,16 @@ typedef struct ShiftTuner {
     int64_t last_rt, last_vt;
 } ShiftTuner;
 
+static Machine *running_machine;
+
+void main_loop_request_checkpoint(void)
+{
+    if (running_machine && running_machine->cpu) {
+        running_machine->cpu->stop_request = true;
+        running_machine->cpu->exit_request = true;
+    }
+}
+
 bool main_loop_poll_host(void)
 {
     bool any = false;
@@ -191,6 +201,7 @@ void main_loop_run(Machine *m)
 {
     ShiftTuner st = {host_clock_realtime_ns(), icount_get_ns()};
 
+    running_machine = m;
     while (!runstate_shutdown_requested()) {
         if (!main_loop_turn(m, &st)) {
             break;

@@ -109,7 +109,9 @@ ExecResult cpu_exec(CPUX86State *env, int64_t budget)
 
         tb_reap(env);
         env->exit_request = false;
-        if (runstate_shutdown_requested() || runstate_reset_pending()) {
+        if (runstate_shutdown_requested() || runstate_reset_pending() ||
+            env->stop_request) {
+            env->stop_request = false;
             return EXEC_EXIT;
         }
         if (irq_deliverable(env)) {

@@ -243,6 +243,9 @@ static uint8_t serial_read_rbr(SerialState *s)
     }
     s->timeout_ipending = false;
     serial_restart_timeout(s);
+    if (s->rx.count == 0) {
+        char_fe_accept_input(&s->fe);
+    }
     return byte;
 }
 

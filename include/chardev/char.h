@@ -63,6 +63,12 @@ void char_fe_set_handlers(CharFrontend *fe, CharCanReadCB *can_read, CharReadCB 
 /* Write; returns the number of bytes the backend accepted (replayed in replay mode). */
 int char_fe_write(CharFrontend *fe, const uint8_t *buf, int len);
 void char_fe_deinit(CharFrontend *fe);
+/*
+ * The frontend has room for input again (a UART's FIFO was read): if bytes are
+ * waiting, ask the main loop for an early checkpoint so input flows at the pace the
+ * guest reads it rather than once per CPU slice.
+ */
+void char_fe_accept_input(CharFrontend *fe);
 
 /*
  * Main loop: deliver queued host input to frontends (record/none modes).

@@ -162,6 +162,7 @@ struct CPUX86State {
 
     /* Execution */
     volatile bool exit_request; /* leave the block after this instruction */
+    bool stop_request;          /* and return to the main loop */
     jmp_buf jmp_env;
     int exception_index;    /* pending fault raised by a handler */
     int error_code;

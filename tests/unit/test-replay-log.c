@@ -5,7 +5,9 @@
 #include "util/leb128.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -552,6 +554,77 @@ static void test_writer_rejects(Fixture *f, gconstpointer data)
     check_intact(f->path, f->events, NULL);
 }
 
+/* Write errors come back as errors; /dev/full fails the first write, the header. */
+static void test_writer_write_error(void)
+{
+    ReplayLogHeader *h = make_header();
+    Error *err = NULL;
+
+    if (!g_file_test("/dev/full", G_FILE_TEST_EXISTS)) {
+        g_test_skip("no /dev/full");
+        replay_log_header_free(h);
+        return;
+    }
+    g_assert_null(replay_log_writer_open("/dev/full", h, true, &err));
+    g_assert_nonnull(strstr(error_get_pretty(err), "/dev/full"));
+    g_assert_nonnull(strstr(error_get_pretty(err), g_strerror(ENOSPC)));
+    error_free(err);
+    replay_log_header_free(h);
+}
+
+/* In a child whose files may not exceed 8 KiB: the writer reports the failure and stays
+ * failed. */
+static int write_past_file_limit(Fixture *f)
+{
+    struct rlimit limit = {8192, 8192};
+    ReplayLogWriter *w = open_writer(f->path, false);
+    Error *err = NULL;
+    bool flushed = true;
+
+    signal(SIGXFSZ, SIG_IGN);
+    setrlimit(RLIMIT_FSIZE, &limit);
+    for (guint i = 0; i < f->events->len && flushed; i++) {
+        write_events(w, f->events, i, i + 1, 0);
+        flushed = replay_log_writer_flush(w, &err);
+    }
+    if (flushed || !strstr(error_get_pretty(err), g_strerror(EFBIG))) {
+        return 1;
+    }
+    g_clear_pointer(&err, error_free);
+    if (replay_log_write_event(w, REPLAY_EV_WARP, UINT64_MAX, "\x01", 1, &err)) {
+        return 2;
+    }
+    g_clear_pointer(&err, error_free);
+    return replay_log_writer_close(w, &err) || !err ? 3 : 0;
+}
+
+/* What a writer that failed midway left is a readable, truncated log. */
+static void test_writer_fails_midway(Fixture *f, gconstpointer data)
+{
+    ReplayLogReader *r;
+    Error *err = NULL;
+    uint64_t n;
+    pid_t pid;
+    int status;
+
+    make_random_events(f->events, 500, TEST_SEED);
+    pid = fork();
+    g_assert_cmpint(pid, >=, 0);
+    if (pid == 0) {
+        _exit(write_past_file_limit(f));
+    }
+    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+    r = open_reader(f->path);
+    g_assert_cmpint(read_all(r, f->events, &n, NULL, &err), ==, 0);
+    no_error(err);
+    g_assert_cmpuint(n, >, 0);
+    g_assert_cmpuint(n, <, f->events->len);
+    g_assert_true(replay_log_reader_truncated(r));
+    replay_log_reader_close(r);
+}
+
 /* ---- logs cut short ---- */
 
 /* A recorder killed after a flush: the flushed events read back, then a flagged end. */
@@ -978,7 +1051,7 @@ static void test_header_malformed(Fixture *f, gconstpointer data)
 {
     check_bad_header(f, "\x01\x05v1", 4, "offset 16");           /* length past end */
     check_bad_header(f, "\x01\x02v1\x01\x02v2", 8, "offset 20"); /* repeated version */
-    check_bad_header(f, "\x01\x02v1\x02\x03a\x00b", 9, "offset 20"); /* NUL in string */
+    check_bad_header(f, "\x01\x02v1\x02\x03a\x00" "b", 9, "offset 20"); /* NUL in string */
     check_bad_header(f, "\x05\x02\x80\x00", 4, "offset 16");       /* overlong svarint */
     check_bad_header(f, "\x05\x02\x02\x02", 4, "offset 16");       /* trailing byte */
     check_bad_header(f, "\x03\x05k\x00p\x00\x00", 7, "offset 16"); /* image: short hash */
@@ -1182,6 +1255,8 @@ int main(int argc, char **argv)
     ADD_FIXTURE_TEST("/replay-log/roundtrip/extremes", test_roundtrip_extremes, NULL);
     ADD_FIXTURE_TEST("/replay-log/roundtrip/empty", test_empty_log, NULL);
     ADD_FIXTURE_TEST("/replay-log/writer/rejects", test_writer_rejects, NULL);
+    g_test_add_func("/replay-log/writer/write-error", test_writer_write_error);
+    ADD_FIXTURE_TEST("/replay-log/writer/fails-midway", test_writer_fails_midway, NULL);
     ADD_FIXTURE_TEST("/replay-log/truncated/flush-then-kill", test_flush_then_kill, NULL);
     ADD_FIXTURE_TEST("/replay-log/truncated/flush-then-copy", test_flush_then_copy, NULL);
     ADD_FIXTURE_TEST("/replay-log/truncated/every-offset", test_truncate_everywhere,

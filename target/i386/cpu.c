@@ -61,6 +61,10 @@ void cpu_x86_reset(CPUX86State *env)
     env->dr[6] = 0xffff0ff0;
     env->dr[7] = 0x400;
     env->pat = 0x0007040600070406ull;
+    env->fpuc = 0x37f;
+    env->fptw = 0xffff;
+    env->mxcsr = 0x1f80;
+    env->xcr0 = 1;
     env->apic_base = 0xfee00000 | (1u << 11) | (1u << 8);
     cpu_reset_segments(env);
     cpu_update_hflags(env);

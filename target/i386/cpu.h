@@ -70,7 +70,20 @@ enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS, NR_SEGS };
 #define CR4_PSE (1u << 4)
 #define CR4_PAE (1u << 5)
 #define CR4_PGE (1u << 7)
+#define CR4_VME (1u << 0)
+#define CR4_PVI (1u << 1)
+#define CR4_TSD (1u << 2)
+#define CR4_DE  (1u << 3)
+#define CR4_MCE (1u << 6)
+#define CR4_PCE (1u << 8)
 #define CR4_OSFXSR (1u << 9)
+#define CR4_OSXMMEXCPT (1u << 10)
+#define CR4_UMIP (1u << 11)
+#define CR4_FSGSBASE (1u << 16)
+#define CR4_PCIDE (1u << 17)
+#define CR4_OSXSAVE (1u << 18)
+#define CR4_SMEP (1u << 20)
+#define CR4_SMAP (1u << 21)
 #define EFER_SCE (1u << 0)  /* SYSCALL enable */
 #define EFER_LME (1u << 8)  /* long mode enable */
 #define EFER_LMA (1u << 10) /* long mode active */
@@ -100,6 +113,19 @@ typedef struct SegmentCache {
     uint32_t limit; /* byte granular */
     uint32_t flags;
 } SegmentCache;
+
+/* An x87 register: 64-bit significand (explicit integer bit) and sign+exponent. */
+typedef struct FPReg {
+    uint64_t mant;
+    uint16_t exp; /* bit 15: sign; bits 0..14: biased exponent */
+} FPReg;
+
+typedef union XMMReg {
+    uint8_t b[16];
+    uint16_t w[8];
+    uint32_t l[4];
+    uint64_t q[2];
+} XMMReg;
 
 typedef struct DescTable {
     uint64_t base;
@@ -146,6 +172,21 @@ struct CPUX86State {
     uint64_t efer;
     uint64_t dr[8];
 
+    /* x87 FPU (fpu*.c). ST(i) is fpregs[(fpstt + i) & 7]; MMX registers alias mant. */
+    FPReg fpregs[8];
+    unsigned fpstt;   /* TOP */
+    uint16_t fpus;    /* status word, TOP bits kept in fpstt */
+    uint16_t fpuc;    /* control word */
+    uint16_t fptw;    /* full tag word: 2 bits per physical register, 3 = empty */
+    uint16_t fpop;    /* last opcode (11 bits) */
+    uint16_t fpcs, fpds;
+    uint64_t fpip, fpdp;
+
+    /* SSE (sse*.c) */
+    XMMReg xmm[16];
+    uint32_t mxcsr;
+    uint64_t xcr0;
+
     /* MSRs */
     uint64_t star, lstar, cstar, fmask, kernel_gs_base;
     uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
@@ -167,7 +208,8 @@ struct CPUX86State {
     int exception_index;    /* pending fault raised by a handler */
     int error_code;
     bool exception_has_error;
-    int exception_depth;    /* for double/triple fault */
+    int exception_depth;    /* class of the event being delivered: 0 none, 1 benign,
+                               2 contributory, 3 #PF, 4 #DF (double-fault rules) */
     uint64_t exception_next_rip; /* for software interrupts: return address */
     bool exception_is_soft;
 

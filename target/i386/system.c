@@ -17,12 +17,6 @@
 #include "system/icount.h"
 #include "util/log.h"
 
-#define CR4_VME        (1u << 0)  /* VME virtual-8086 extensions */
-#define CR4_PVI        (1u << 1)  /* PVI protected-mode virtual interrupts */
-#define CR4_TSD        (1u << 2)  /* TSD time stamp disable */
-#define CR4_DE         (1u << 3)  /* DE debugging extensions */
-#define CR4_MCE        (1u << 6)  /* MCE machine check enable */
-#define CR4_OSXMMEXCPT (1u << 10) /* OSXMMEXCPT unmasked SIMD exceptions */
 
 static void require_cpl0(CPUX86State *env)
 {

@@ -45,6 +45,7 @@ void cpu_x86_reset(CPUX86State *env)
     MemoryRegion *ram = env->ram;
     CPUGetIRQ *get_irq = env->get_irq;
     void *get_irq_opaque = env->get_irq_opaque;
+    struct APICState *apic = env->apic;
 
     memset(env, 0, offsetof(CPUX86State, jmp_env));
     env->engine = engine;
@@ -54,6 +55,7 @@ void cpu_x86_reset(CPUX86State *env)
     env->ram = ram;
     env->get_irq = get_irq;
     env->get_irq_opaque = get_irq_opaque;
+    env->apic = apic;
     env->regs[R_EDX] = 0x600; /* family 6 signature, as after RESET */
     env->rip = 0xfff0;
     env->cc_op = CC_OP_EFLAGS;

@@ -200,6 +200,7 @@ struct CPUX86State {
     uint64_t irq_inhibit_until; /* no maskable interrupt before this icount (STI, MOV SS) */
     CPUGetIRQ *get_irq;
     void *get_irq_opaque;
+    struct APICState *apic; /* NULL without a local APIC (include/hw/intc/apic.h) */
 
     /* Execution */
     volatile bool exit_request; /* leave the block after this instruction */

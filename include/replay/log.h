@@ -19,7 +19,7 @@
  *     u64 base icount (the icount of the last event before this chunk; 0 at start)
  *     u32 number of events
  *     u32 CRC-32C of the R raw (uncompressed) bytes
- *     u32 CRC-32C of the 28 chunk-header bytes before it
+ *     u32 CRC-32C of the 32 chunk-header bytes before it
  *     S stored bytes
  *   and, written only by a clean close:
  *     u32 magic "INDX", u32 count N, N × (u64 chunk file offset, u64 base icount,

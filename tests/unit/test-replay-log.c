@@ -1049,9 +1049,9 @@ static void check_bad_header(Fixture *f, const char *header, size_t len,
 
 static void test_header_malformed(Fixture *f, gconstpointer data)
 {
-    check_bad_header(f, "\x01\x05v1", 4, "offset 16");           /* length past end */
-    check_bad_header(f, "\x01\x02v1\x01\x02v2", 8, "offset 20"); /* repeated version */
-    check_bad_header(f, "\x01\x02v1\x02\x03a\x00" "b", 9, "offset 20"); /* NUL in string */
+    check_bad_header(f, "\x01\x05v1", 4, "offset 16");             /* length past end */
+    check_bad_header(f, "\x01\x02v1\x01\x02v2", 8, "offset 20");   /* repeated version */
+    check_bad_header(f, "\x01\x02v1\x02\x03a\0b", 9, "offset 20"); /* NUL in string */
     check_bad_header(f, "\x05\x02\x80\x00", 4, "offset 16");       /* overlong svarint */
     check_bad_header(f, "\x05\x02\x02\x02", 4, "offset 16");       /* trailing byte */
     check_bad_header(f, "\x03\x05k\x00p\x00\x00", 7, "offset 16"); /* image: short hash */
@@ -1226,7 +1226,7 @@ static void test_describe_malformed(void)
     check_malformed(REPLAY_EV_END, "\x01\x02\x03\x04\x05\x06\x07", 7);
 }
 
-/* The writer's own output never trips describe() when payloads follow replay.h. */
+/* describe() appends to what the caller already has in the string. */
 static void test_describe_appends(void)
 {
     g_autoptr(GString) out = g_string_new("#1 ");

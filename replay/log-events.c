@@ -173,6 +173,24 @@ static bool describe_warp(PayloadReader *pr, GString *out)
     return true;
 }
 
+#define CKPT_MACHINE_HASH 0x01 /* RAM+device hash follows */
+#define CKPT_REGS         0x02 /* rip, rflags and the 16 general registers follow */
+
+static bool describe_checkpoint_regs(PayloadReader *pr, GString *out)
+{
+    uint64_t v;
+
+    for (int i = 0; i < 18; i++) {
+        if (!get_hash(pr, &v)) {
+            return false;
+        }
+        if (i < 2) {
+            g_string_append_printf(out, " %s=%" PRIx64, i ? "rflags" : "rip", v);
+        }
+    }
+    return true;
+}
+
 static bool describe_checkpoint(PayloadReader *pr, GString *out)
 {
     uint8_t flags;
@@ -181,17 +199,17 @@ static bool describe_checkpoint(PayloadReader *pr, GString *out)
     if (!get_u8(pr, &flags) || !get_hash(pr, &cpu)) {
         return false;
     }
-    if (flags & ~1u) {
+    if (flags & ~(CKPT_MACHINE_HASH | CKPT_REGS)) {
         return fail(pr, "unknown flags");
     }
     g_string_append_printf(out, " cpu=%016" PRIx64, cpu);
-    if (flags & 1) {
+    if (flags & CKPT_MACHINE_HASH) {
         if (!get_hash(pr, &machine)) {
             return false;
         }
         g_string_append_printf(out, " machine=%016" PRIx64, machine);
     }
-    return true;
+    return !(flags & CKPT_REGS) || describe_checkpoint_regs(pr, out);
 }
 
 static bool describe_interrupt(PayloadReader *pr, GString *out)

@@ -177,7 +177,8 @@ static bool main_loop_turn(Machine *m, ShiftTuner *st)
     int64_t budget;
 
     main_loop_host_checkpoint();
-    if (!replay_checkpoint() || runstate_shutdown_requested()) {
+    if (runstate_shutdown_requested() || !replay_checkpoint() ||
+        runstate_shutdown_requested()) {
         return false;
     }
     main_loop_tune_shift(st);

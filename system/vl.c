@@ -426,6 +426,9 @@ GPtrArray *vl_config_to_args(const MachineConfig *c)
     for (guint i = 0; i < c->serials->len; i++) {
         add_arg(a, "-serial", c->serials->pdata[i]);
     }
+    if (!c->serials->len && c->nographic) {
+        add_arg(a, "-serial", "mon:stdio"); /* -nographic's implicit serial port */
+    }
     if (c->debugcon) {
         add_arg(a, "-debugcon", c->debugcon);
     }

@@ -131,3 +131,59 @@ def test_replay_with_same_command_line(ctx):
     status, out2, err = run(base + ["-serial", "stdio", "-icount",
                                     "shift=2,rr=replay,rrfile=" + rrfile])
     check(status == 1 and out1 == out2, "replay with the same command line: %s" % err)
+
+
+def _record_then_stop(ctx, rrfile, stop):
+    """Record the echo guest on a pty under -nographic, type, then stop it with stop()."""
+    import os
+    import pty
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(ctx.reprise, [ctx.reprise, "-kernel", ctx.guest("echo"), "-device",
+                               "isa-debug-exit", "-nographic", "-icount",
+                               "shift=auto,rr=record,rrfile=" + rrfile])
+    out = bytearray()
+    deadline = time.monotonic() + 30
+
+    def read_until(needle):
+        while needle not in out and time.monotonic() < deadline:
+            try:
+                out.extend(os.read(fd, 4096))
+            except OSError:
+                return
+
+    read_until(b"echo ready")
+    os.write(fd, b"typed on a terminal\r")
+    read_until(b"terminal\r")
+    stop(pid, fd)
+    read_until(b"\x00never")
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), bytes(out)
+
+
+def _check_replay_stops_at_quit(ctx, rrfile):
+    out = ctx.path("quit-replay.txt")
+    status, _, err = run([ctx.reprise, "-icount", "rr=replay,rrfile=" + rrfile,
+                          "-serial", "file:" + out])
+    check(status == 0, "replay of a run ended by the host: status %d %r" % (status, err))
+    with open(out, "rb") as f:
+        text = f.read()
+    check(text == b"echo ready\ntyped on a terminal\r", "replayed output: %r" % text)
+
+
+def test_ctrl_a_x_is_replayed_at_its_instruction(ctx):
+    import os
+    rrfile = ctx.path("quit.rr")
+    status, _ = _record_then_stop(ctx, rrfile, lambda pid, fd: os.write(fd, b"\x01x"))
+    check(status == 0, "Ctrl-A X exit status %d" % status)
+    _check_replay_stops_at_quit(ctx, rrfile)
+
+
+def test_sigterm_is_replayed_at_its_instruction(ctx):
+    import os
+    import signal
+    rrfile = ctx.path("term.rr")
+    status, _ = _record_then_stop(ctx, rrfile, lambda pid, fd: os.kill(pid, signal.SIGTERM))
+    check(status == 0, "SIGTERM exit status %d" % status)
+    _check_replay_stops_at_quit(ctx, rrfile)

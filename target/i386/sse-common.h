@@ -1,0 +1,295 @@
+/* Shared MMX/SSE helpers: MXCSR bits, exception checks, register and operand access. */
+/*
+ * Follows the Intel SDM vol. 1 ch. 9-12 (MMX, SSE, SSE2 state and alignment) and
+ * vol. 3 ch. 13 and tables 22-x (which control bits give #UD and #NM). Every
+ * helper that touches memory may fault (longjmp), so handlers load operands first,
+ * then change registers.
+ *
+ * Register files: MMX register i aliases the significand of x87 physical register
+ * i (fpregs[i].mant) whatever TOP is; writing one sets that register's sign and
+ * exponent bits to ones. MMX register numbers ignore REX.R/REX.B.
+ */
+#ifndef TARGET_I386_SSE_COMMON_H
+#define TARGET_I386_SSE_COMMON_H
+
+#include "target/i386/access.h"
+
+/* MXCSR */
+#define MXCSR_IE       (1u << 0)  /* IE invalid-operation flag */
+#define MXCSR_DE       (1u << 1)  /* DE denormal flag */
+#define MXCSR_ZE       (1u << 2)  /* ZE divide-by-zero flag */
+#define MXCSR_OE       (1u << 3)  /* OE overflow flag */
+#define MXCSR_UE       (1u << 4)  /* UE underflow flag */
+#define MXCSR_PE       (1u << 5)  /* PE precision flag */
+#define MXCSR_DAZ      (1u << 6)  /* DAZ denormals are zeros */
+#define MXCSR_IM       (1u << 7)  /* IM invalid-operation mask */
+#define MXCSR_DM       (1u << 8)  /* DM denormal mask */
+#define MXCSR_ZM       (1u << 9)  /* ZM divide-by-zero mask */
+#define MXCSR_OM       (1u << 10) /* OM overflow mask */
+#define MXCSR_UM       (1u << 11) /* UM underflow mask */
+#define MXCSR_PM       (1u << 12) /* PM precision mask */
+#define MXCSR_RC_SHIFT 13         /* RC rounding control, 2 bits */
+#define MXCSR_RC_MASK  (3u << MXCSR_RC_SHIFT)
+#define MXCSR_FZ       (1u << 15) /* FZ flush to zero */
+#define MXCSR_FLAGS    0x003fu    /* the six exception flags */
+#define MXCSR_MASKS    0x1f80u    /* the six exception masks */
+#define MXCSR_RESET    0x1f80u    /* power-up and reset value */
+/* The MXCSR_MASK that FXSAVE reports: bits LDMXCSR/FXRSTOR accept (DAZ included). */
+#define MXCSR_WRITABLE 0x0000ffffu
+
+/* x87 status word bit that makes MMX instructions raise #MF */
+#define SIMD_FSW_ES 0x0080 /* ES exception summary */
+
+typedef enum SimdAlign { SIMD_UNALIGNED = 0, SIMD_ALIGNED = 1 } SimdAlign;
+
+/* --- exception checks, in the SDM's priority order --- */
+
+/* An instruction on XMM registers or MXCSR (SDM vol. 3 table 13-1). */
+static inline void sse_check(CPUX86State *env)
+{
+    if ((env->cr[0] & CR0_EM) || !(env->cr[4] & CR4_OSFXSR)) {
+        raise_exception(env, EXCP_UD);
+    }
+    if (env->cr[0] & CR0_TS) {
+        raise_exception(env, EXCP_NM);
+    }
+}
+
+/* An instruction on MMX registers: #UD, #NM, then a pending x87 exception. */
+static inline void mmx_check(CPUX86State *env)
+{
+    if (env->cr[0] & CR0_EM) {
+        raise_exception(env, EXCP_UD);
+    }
+    if (env->cr[0] & CR0_TS) {
+        raise_exception(env, EXCP_NM);
+    }
+    if (env->fpus & SIMD_FSW_ES) {
+        raise_exception(env, EXCP_MF);
+    }
+}
+
+/* An instruction with both XMM and MMX operands (MOVQ2DQ, MOVDQ2Q, CVTPI2PS...). */
+static inline void sse_mmx_check(CPUX86State *env)
+{
+    sse_check(env);
+    mmx_check(env);
+}
+
+/*
+ * The x87 -> MMX transition every MMX instruction makes once it cannot fault any
+ * more: TOP = 0 and every tag valid (SDM vol. 1 9.5.1).
+ */
+static inline void mmx_enter(CPUX86State *env)
+{
+    env->fpstt = 0;
+    env->fptw = 0;
+}
+
+/* --- registers --- */
+
+static inline uint64_t mmx_get(const CPUX86State *env, unsigned r)
+{
+    return env->fpregs[r & 7].mant;
+}
+
+static inline void mmx_set(CPUX86State *env, unsigned r, uint64_t v)
+{
+    env->fpregs[r & 7].mant = v;
+    env->fpregs[r & 7].exp = 0xffff;
+}
+
+/* --- memory --- */
+
+/* Legacy SSE 16-byte operands must be 16-byte aligned (SDM vol. 1 11.6.8): #GP(0). */
+static inline void sse_check_align16(CPUX86State *env, int seg, uint64_t off)
+{
+    if (seg_linear(env, seg, off) & 15) {
+        raise_exception_err(env, EXCP_GP, 0);
+    }
+}
+
+static inline void sse_ld128(CPUX86State *env, int seg, uint64_t off, XMMReg *v)
+{
+    uint64_t lo = cpu_ld(env, seg, off, 8);
+    uint64_t hi = cpu_ld(env, seg, off + 8, 8);
+
+    v->q[0] = lo;
+    v->q[1] = hi;
+}
+
+/*
+ * Segment type and limit checks for a store the fast path does not cover (mmu.c's
+ * rules, repeated because mmu.c has no probe to call).
+ */
+static inline void simd_check_seg_write(CPUX86State *env, int seg, uint64_t off,
+                                        unsigned size)
+{
+    const SegmentCache *s = &env->segs[seg];
+    bool is_data = (s->flags & DESC_S) && !(s->flags & DESC_CS);
+    bool checked = (env->hflags & HF_PE) && !(env->hflags & HF_VM);
+    bool writable = is_data && (s->flags & DESC_P) && (s->flags & DESC_W);
+    bool expand_down = is_data && (s->flags & DESC_E);
+    uint64_t top = !expand_down ? s->limit : (s->flags & DESC_B) ? 0xffffffffu : 0xffff;
+    uint64_t last = off + size - 1;
+
+    if ((checked && !writable) || (expand_down && off <= s->limit) || last > top) {
+        raise_exception_err(env, seg == R_SS ? EXCP_SS : EXCP_GP, 0);
+    }
+}
+
+/* Fault now if any of size bytes at seg:off cannot be written, as a store would. */
+static inline void simd_probe_write(CPUX86State *env, int seg, uint64_t off, unsigned size)
+{
+    uint64_t lin;
+
+    if (!(env->hflags & HF_CS64) && (!((env->seg_ok_write >> seg) & 1) ||
+                                     off + size - 1 > env->seg_max[seg])) {
+        simd_check_seg_write(env, seg, off, size);
+    }
+    lin = seg_linear(env, seg, off);
+    if ((lin & PAGE_MASK) != ((lin + size - 1) & PAGE_MASK)) {
+        tlb_fill(env, lin, ACCESS_WRITE);
+        tlb_fill(env, lin + size - 1, ACCESS_WRITE);
+    }
+}
+
+/* A 16-byte store is two 8-byte stores that either both happen or neither does. */
+static inline void sse_st128(CPUX86State *env, int seg, uint64_t off, const XMMReg *v)
+{
+    simd_probe_write(env, seg, off, 16);
+    cpu_st(env, seg, off, 8, v->q[0]);
+    cpu_st(env, seg, off + 8, 8, v->q[1]);
+}
+
+/* --- ModRM operands --- */
+
+/* The Qq operand: an MMX register or 8 bytes of memory. */
+static inline uint64_t mmx_ld_rm(CPUX86State *env, const Insn *d)
+{
+    if (d->mod == 3) {
+        return mmx_get(env, d->rm);
+    }
+    return cpu_ld(env, d->seg, insn_ea(env, d), 8);
+}
+
+/* The Wx operand: an XMM register or 16 bytes of memory. */
+static inline void sse_ld_rm(CPUX86State *env, const Insn *d, XMMReg *v, SimdAlign align)
+{
+    uint64_t ea;
+
+    if (d->mod == 3) {
+        *v = env->xmm[d->rm];
+        return;
+    }
+    ea = insn_ea(env, d);
+    if (align) {
+        sse_check_align16(env, d->seg, ea);
+    }
+    sse_ld128(env, d->seg, ea, v);
+}
+
+static inline void sse_st_rm(CPUX86State *env, const Insn *d, const XMMReg *v,
+                             SimdAlign align)
+{
+    uint64_t ea;
+
+    if (d->mod == 3) {
+        env->xmm[d->rm] = *v;
+        return;
+    }
+    ea = insn_ea(env, d);
+    if (align) {
+        sse_check_align16(env, d->seg, ea);
+    }
+    sse_st128(env, d->seg, ea, v);
+}
+
+/* The low size bytes (4 or 8) of an XMM register or size bytes of memory. */
+static inline uint64_t sse_ld_rm_scalar(CPUX86State *env, const Insn *d, unsigned size)
+{
+    if (d->mod == 3) {
+        return env->xmm[d->rm].q[0] & size_mask(size);
+    }
+    return cpu_ld(env, d->seg, insn_ea(env, d), size);
+}
+
+/* --- operation drivers --- */
+
+/*
+ * A packed operation: dst = op(dst, src) over the low `bytes` bytes (8 for MMX, 16
+ * for XMM), imm the instruction's immediate (0 if none). src never aliases dst.
+ */
+typedef void SimdOp(XMMReg *dst, const XMMReg *src, unsigned bytes, unsigned imm);
+
+/* op Pq, Qq */
+static inline void simd_mmx_form(CPUX86State *env, const Insn *d, SimdOp *op)
+{
+    XMMReg dst = {0}, src = {0};
+
+    mmx_check(env);
+    src.q[0] = mmx_ld_rm(env, d);
+    dst.q[0] = mmx_get(env, d->reg);
+    op(&dst, &src, 8, (uint8_t)d->imm);
+    mmx_enter(env);
+    mmx_set(env, d->reg, dst.q[0]);
+}
+
+/* op Vx, Wx with an aligned 16-byte memory operand */
+static inline void simd_sse_form(CPUX86State *env, const Insn *d, SimdOp *op)
+{
+    XMMReg src;
+
+    sse_check(env);
+    sse_ld_rm(env, d, &src, SIMD_ALIGNED);
+    op(&env->xmm[d->reg], &src, 16, (uint8_t)d->imm);
+}
+
+/* Handlers op_NAME_Pq_Qq and op_NAME_Vx_Wx for a SimdOp simd_NAME. */
+#define SIMD_MMX_SSE_FORMS(name)                                                         \
+    static void op_##name##_Pq_Qq(CPUX86State *env, const Insn *d)                       \
+    {                                                                                    \
+        simd_mmx_form(env, d, simd_##name);                                              \
+    }                                                                                    \
+    static void op_##name##_Vx_Wx(CPUX86State *env, const Insn *d)                       \
+    {                                                                                    \
+        simd_sse_form(env, d, simd_##name);                                              \
+    }                                                                                    \
+    _Static_assert(1, "a use of SIMD_MMX_SSE_FORMS takes a semicolon")
+
+/* Only op_NAME_Vx_Wx */
+#define SIMD_SSE_FORM(name)                                                              \
+    static void op_##name##_Vx_Wx(CPUX86State *env, const Insn *d)                       \
+    {                                                                                    \
+        simd_sse_form(env, d, simd_##name);                                              \
+    }                                                                                    \
+    _Static_assert(1, "a use of SIMD_SSE_FORM takes a semicolon")
+
+/* Table rows for the NP (MMX) and 66 (XMM) forms made by SIMD_MMX_SSE_FORMS. */
+#define SIMD_ROWS(map, opcode, name)                                                     \
+    {map, opcode, ANY, ANY, ANY, MP_NONE, 0, op_##name##_Pq_Qq, #name},                  \
+        {map, opcode, ANY, ANY, ANY, MP_66, 0, op_##name##_Vx_Wx, #name}
+
+/* --- saturation --- */
+
+static inline int8_t sat_s8(int v)
+{
+    return v > INT8_MAX ? INT8_MAX : v < INT8_MIN ? INT8_MIN : v;
+}
+
+static inline uint8_t sat_u8(int v)
+{
+    return v > UINT8_MAX ? UINT8_MAX : v < 0 ? 0 : v;
+}
+
+static inline int16_t sat_s16(int v)
+{
+    return v > INT16_MAX ? INT16_MAX : v < INT16_MIN ? INT16_MIN : v;
+}
+
+static inline uint16_t sat_u16(int v)
+{
+    return v > UINT16_MAX ? UINT16_MAX : v < 0 ? 0 : v;
+}
+
+#endif

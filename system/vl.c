@@ -649,6 +649,11 @@ static bool vl_add_chardevs(const MachineConfig *c, Error **errp)
 
 static bool vl_declare_images(const MachineConfig *c, Error **errp)
 {
+    if (!c->kernel) {
+        error_setg(errp, "no -kernel given (firmware boot with -bios is not "
+                         "implemented yet)");
+        return false;
+    }
     return replay_add_image("kernel", c->kernel, errp) &&
            (!c->initrd || replay_add_image("initrd", c->initrd, errp));
 }
@@ -758,8 +763,10 @@ int vl_main(int argc, char **argv)
     if (c->seed_given) {
         guest_random_seed(c->seed);
     }
-    if (!vl_start_replay(c, &err) || !(m = vl_build_machine(c, &err)) ||
-        !vl_declare_images(c, &err) || !replay_begin(&err)) {
+    /* The log is open before the machine is built: devices may read the host
+     * clock while they realize (the RTC's base date). */
+    if (!vl_start_replay(c, &err) || !vl_declare_images(c, &err) ||
+        !replay_begin(&err) || !(m = vl_build_machine(c, &err))) {
         error_report_err(err);
         chardev_cleanup_all();
         machine_config_free(c);

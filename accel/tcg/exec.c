@@ -3,10 +3,22 @@
  * and deliver interrupts and exceptions at instruction boundaries.
  *
  * icount is exact: the loop never runs past the budget, stopping mid-block if need
- * be. Interrupt deliverability is re-examined at every block boundary and after any
- * instruction that requested an exit; everything that can make an interrupt
- * deliverable (an IRQ line change, IF set, the end of an STI/MOV SS shadow) forces
- * such a boundary, so interrupts are taken at the same instruction in every run.
+ * be, and icount.count is incremented after every instruction, so whatever reads it
+ * (RDTSC through the virtual clock, STI/MOV SS shadows, device models reached by
+ * I/O or MMIO, replay hooks, exception delivery) sees exactly the instructions
+ * retired before the current one. Batching the count per block would need every such
+ * reader to ask the engine for the count first; measured on the bench guest, the
+ * per-instruction increment costs about 1% (see tests/bench/README), so exactness
+ * by construction wins.
+ *
+ * Interrupt deliverability is re-examined at every boundary where it can have
+ * changed: everything that can make an interrupt deliverable or stop the CPU (an IRQ
+ * line change, a device access, a dropped block, IF set, the end of an STI/MOV SS
+ * shadow, HLT) either sets exit_request or is an IF_EXIT instruction, which ends its
+ * block. So after a block that ended neither way, and with no interrupt pending, the
+ * loop goes straight to the next block (through the previous block's chain) and skips
+ * the full boundary checks. Interrupts are therefore taken at the same instruction in
+ * every run.
  */
 #include "system/cpu-exec.h"
 #include "system/icount.h"
@@ -21,9 +33,14 @@ static bool irq_shadowed(const CPUX86State *env)
     return icount.count < env->irq_inhibit_until;
 }
 
+static bool irq_pending(const CPUX86State *env)
+{
+    return env->irq_line && (env->eflags & IF_MASK);
+}
+
 static bool irq_deliverable(const CPUX86State *env)
 {
-    return env->irq_line && (env->eflags & IF_MASK) && !irq_shadowed(env);
+    return irq_pending(env) && !irq_shadowed(env);
 }
 
 static void exec_take_irq(CPUX86State *env)
@@ -49,23 +66,22 @@ static void exec_log_block(CPUX86State *env, const TranslationBlock *tb)
                     env->segs[R_CS].selector, env->rip, tb->ninsns, icount.count);
 }
 
-/* Run instructions [0, n) of tb; stops early when one asks for an exit. */
-static void exec_block(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
+/* Run instructions [0, n) of tb (n >= 1); stops early when one asks for an exit. */
+static inline __attribute__((always_inline)) void exec_block(CPUX86State *env,
+                                                         const TranslationBlock *tb,
+                                                         uint32_t n)
 {
-    const uint64_t ip_mask = (tb->hflags & HF_CS64)   ? ~0ull
-                             : (tb->hflags & HF_CS32) ? 0xffffffffull
-                                                      : 0xffffull;
+    const Insn *d = tb->insns, *end = tb->insns + n;
+    const uint64_t ip_mask = tb->ip_mask;
+    uint64_t rip = env->rip;
 
-    for (uint32_t i = 0; i < n; i++) {
-        const Insn *d = &tb->insns[i];
-        env->next_rip = (env->rip + d->len) & ip_mask;
+    do {
+        env->next_rip = (rip + d->len) & ip_mask;
         d->fn(env, d);
-        env->rip = env->next_rip;
+        rip = env->next_rip;
+        env->rip = rip;
         icount.count++;
-        if (unlikely(env->exit_request)) {
-            break;
-        }
-    }
+    } while (++d < end && !env->exit_request);
 }
 
 /* After a handler raised an exception (longjmp), deliver it. */
@@ -87,16 +103,113 @@ static uint32_t exec_insn_limit(CPUX86State *env, const TranslationBlock *tb,
     uint64_t left = stop_at - icount.count;
 
     /* In an interrupt shadow with an interrupt waiting: one step, then look again. */
-    if (env->irq_line && (env->eflags & IF_MASK) && irq_shadowed(env)) {
+    if (irq_pending(env) && irq_shadowed(env)) {
         left = 1;
     }
     return left < tb->ninsns ? (uint32_t)left : tb->ninsns;
+}
+
+typedef enum BoundaryResult { BOUNDARY_RUN, BOUNDARY_RETURN } BoundaryResult;
+
+/*
+ * The full checks between two blocks: free dropped blocks, leave for the main loop,
+ * take an interrupt, halt, follow memory map changes.
+ */
+static BoundaryResult exec_boundary(CPUX86State *env, ExecResult *result)
+{
+    tb_reap(env);
+    env->exit_request = false;
+    if (env->mem->generation != mmu_state(env)->generation) {
+        tlb_flush_all(env);
+    }
+    if (runstate_shutdown_requested() || runstate_reset_pending() ||
+        env->stop_request) {
+        env->stop_request = false;
+        *result = EXEC_EXIT;
+        return BOUNDARY_RETURN;
+    }
+    if (irq_deliverable(env)) {
+        exec_take_irq(env);
+    }
+    if (env->halted) {
+        *result = EXEC_HALTED;
+        return BOUNDARY_RETURN;
+    }
+    return BOUNDARY_RUN;
+}
+
+/* After tb ran to its end: may the next block follow without the full checks? */
+static bool exec_may_chain(const CPUX86State *env, const TranslationBlock *tb,
+                           uint64_t stop_at)
+{
+    return !(env->exit_request | tb->ends_with_exit | irq_pending(env)) &&
+           icount.count < stop_at;
+}
+
+/* The block that followed prev last time, if it is the one for CS:rip now. */
+static inline TranslationBlock *exec_next_tb(CPUX86State *env, const TBEngine *e,
+                                             TranslationBlock *prev)
+{
+    uint64_t pc = (env->segs[R_CS].base + env->rip) & prev->pc_mask;
+    TranslationBlock *tb = prev->chain[pc != prev->next_pc];
+
+    if (likely(tb && prev->chain_epoch == e->epoch && tb->pc == pc &&
+               tb->hflags == env->hflags && tb->cs_base == env->segs[R_CS].base)) {
+        return tb;
+    }
+    return tb_find_next(env, prev);
+}
+
+/*
+ * Run tb, then the blocks that follow it, for as long as nothing needs the full
+ * boundary checks: no exit request, no IF_EXIT instruction, no interrupt pending,
+ * budget left. Each block runs at most up to the budget.
+ */
+static void exec_chain(CPUX86State *env, TranslationBlock *tb, uint64_t stop_at)
+{
+    const TBEngine *e = env->engine;
+    uint32_t n = exec_insn_limit(env, tb, stop_at);
+
+    for (;;) {
+        exec_block(env, tb, n);
+        if (!exec_may_chain(env, tb, stop_at)) {
+            return;
+        }
+        tb = exec_next_tb(env, e, tb);
+        n = stop_at - icount.count < tb->ninsns ? (uint32_t)(stop_at - icount.count)
+                                                 : tb->ninsns;
+    }
+}
+
+static __attribute__((noinline)) ExecResult exec_loop(CPUX86State *env,
+                                                     uint64_t stop_at)
+{
+    const bool logging = log_enabled(LOG_CPU | LOG_EXEC);
+    ExecResult result;
+
+    for (;;) {
+        TranslationBlock *tb;
+        if (exec_boundary(env, &result) == BOUNDARY_RETURN) {
+            return result;
+        }
+        if (icount.count >= stop_at) {
+            return EXEC_BUDGET;
+        }
+        tb = tb_find(env);
+        if (unlikely(logging)) {
+            exec_log_block(env, tb);
+            exec_block(env, tb, exec_insn_limit(env, tb, stop_at));
+        } else {
+            exec_chain(env, tb, stop_at);
+        }
+    }
 }
 
 ExecResult cpu_exec(CPUX86State *env, int64_t budget)
 {
     const uint64_t stop_at = icount.count + (uint64_t)budget;
 
+    tb_engine_get(env);
     env->exception_index = -1;
     if (setjmp(env->jmp_env)) {
         /* An exception; delivering it may raise another (and longjmp here again). */
@@ -104,27 +217,6 @@ ExecResult cpu_exec(CPUX86State *env, int64_t budget)
             exec_deliver_exception(env);
         }
     }
-    for (;;) {
-        TranslationBlock *tb;
-
-        tb_reap(env);
-        env->exit_request = false;
-        if (runstate_shutdown_requested() || runstate_reset_pending() ||
-            env->stop_request) {
-            env->stop_request = false;
-            return EXEC_EXIT;
-        }
-        if (irq_deliverable(env)) {
-            exec_take_irq(env);
-        }
-        if (env->halted) {
-            return EXEC_HALTED;
-        }
-        if (icount.count >= stop_at) {
-            return EXEC_BUDGET;
-        }
-        tb = tb_find(env);
-        exec_log_block(env, tb);
-        exec_block(env, tb, exec_insn_limit(env, tb, stop_at));
-    }
+    /* The loop lives in its own frame, so setjmp does not pin its locals to memory. */
+    return exec_loop(env, stop_at);
 }

@@ -1,6 +1,20 @@
-/* The translation-block cache: lookup by (physical pc, CS base, mode), page lists, invalidation. */
+/*
+ * The translation-block cache: lookup by (physical pc, CS base, mode), the jump cache
+ * by linear pc, chaining to the previous successor, and invalidation when guest code
+ * is written.
+ *
+ * Self-modifying code is tracked per 64-byte chunk: each physical page with blocks
+ * has a PageDesc whose code_chunks bitmap says which chunks hold translated bytes.
+ * A write that misses every such chunk (data next to code) costs one bitmap test;
+ * one that hits drops only the blocks whose bytes it overlaps. A page loses its
+ * write protection when its last block goes.
+ *
+ * Anything that makes a cached lookup wrong (a mapping change, a dropped block)
+ * bumps the engine's epoch, which cuts every chain at once, and clears the jump
+ * cache entries concerned; dropped blocks are freed only between blocks, since the
+ * one running may be among them.
+ */
 #include "accel/tcg/tb.h"
-#include "target/i386/access.h"
 #include "hw/machine.h"
 
 #define TB_HASH_BITS 16
@@ -16,15 +30,60 @@ TBEngine *tb_engine_get(CPUX86State *env)
         e = g_new0(TBEngine, 1);
         e->hash_bits = TB_HASH_BITS;
         e->hash = g_new0(TranslationBlock *, 1u << TB_HASH_BITS);
-        e->pages = g_hash_table_new(g_int64_hash, g_int64_equal);
+        e->pages = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
         e->graveyard = g_ptr_array_new_with_free_func(g_free);
+        e->scratch = g_malloc0(sizeof(TranslationBlock) + TB_MAX_INSNS * sizeof(Insn));
+        e->mmu.large_addr = e->mmu.large_mask = ~0ull;
         env->engine = e;
+    }
+    return e;
+}
+
+MMUState *mmu_state(CPUX86State *env)
+{
+    return &tb_engine_get(env)->mmu;
+}
+
+static void tb_engine_register(CPUX86State *env, TBEngine *e)
+{
+    if (!e->registered) {
         if (!engine_cpus) {
             engine_cpus = g_ptr_array_new();
         }
         g_ptr_array_add(engine_cpus, env);
+        e->registered = true;
     }
-    return e;
+}
+
+static void tb_free_hash(TBEngine *e)
+{
+    for (unsigned i = 0; i < (1u << e->hash_bits); i++) {
+        TranslationBlock *tb = e->hash[i];
+        while (tb) {
+            TranslationBlock *next = tb->hash_next;
+            g_free(tb);
+            tb = next;
+        }
+    }
+    g_free(e->hash);
+}
+
+void tb_engine_free(CPUX86State *env)
+{
+    TBEngine *e = env->engine;
+
+    if (!e) {
+        return;
+    }
+    if (e->registered) {
+        g_ptr_array_remove(engine_cpus, env);
+    }
+    tb_free_hash(e);
+    g_hash_table_destroy(e->pages);
+    g_ptr_array_free(e->graveyard, true);
+    g_free(e->scratch);
+    g_free(e);
+    env->engine = NULL;
 }
 
 static unsigned tb_hash(const TBEngine *e, uint64_t phys_pc, uint32_t hflags)
@@ -41,9 +100,11 @@ static unsigned jmp_cache_index(uint64_t pc)
 
 void tb_flush_jump_cache(CPUX86State *env)
 {
-    if (env->engine) {
-        memset(((TBEngine *)env->engine)->jmp_cache, 0,
-               sizeof(((TBEngine *)env->engine)->jmp_cache));
+    TBEngine *e = env->engine;
+
+    if (e) {
+        memset(e->jmp_cache, 0, sizeof(e->jmp_cache));
+        e->epoch++;
     }
 }
 
@@ -83,56 +144,67 @@ static void tb_hash_remove(TBEngine *e, TranslationBlock *tb)
     }
 }
 
+/* Physical address of code at linear pc, checking execute permission (may fault). */
 static uint64_t tb_code_phys(CPUX86State *env, uint64_t pc)
 {
-    TLBEntry *t = &env->tlb[(pc >> PAGE_BITS) & (TLB_SIZE - 1)];
+    TLBEntry *t = tlb_entry(env, pc);
 
-    if (t->tag_exec != (pc & PAGE_MASK)) {
+    if ((t->tag_exec & ~TLB_FLAGS) != tlb_tag(env, pc)) {
         t = tlb_fill(env, pc, ACCESS_EXEC);
     }
-    return t->phys | (pc & ~PAGE_MASK);
+    return (t->phys & PAGE_MASK) | (pc & ~PAGE_MASK);
 }
 
-TranslationBlock *tb_find(CPUX86State *env)
-{
-    TBEngine *e = tb_engine_get(env);
-    uint64_t cs_base = env->segs[R_CS].base;
-    uint64_t pc = cs_base + env->rip;
-    uint32_t hflags = env->hflags;
-    TranslationBlock **slot, *tb;
-    uint64_t phys_pc;
+/* --- pages --- */
 
-    if (!(hflags & HF_CS64)) {
-        pc = (uint32_t)pc;
+static PageDesc *page_find(TBEngine *e, uint64_t page)
+{
+    PageDesc *pd = e->last_page;
+
+    if (pd && pd->page == page) {
+        return pd;
     }
-    slot = &e->jmp_cache[jmp_cache_index(pc)];
-    tb = *slot;
-    if (likely(tb && tb->pc == pc && tb->cs_base == cs_base && tb->hflags == hflags)) {
-        return tb;
+    pd = g_hash_table_lookup(e->pages, &page);
+    if (pd) {
+        e->last_page = pd;
     }
-    phys_pc = tb_code_phys(env, pc);
-    tb = tb_hash_lookup(e, phys_pc, pc, cs_base, hflags);
-    if (!tb) {
-        tb = tb_translate(env, pc, cs_base, hflags);
-        tb_hash_insert(e, tb);
-        tb_link_pages(env, tb);
-    }
-    *slot = tb;
-    return tb;
+    return pd;
 }
 
-static TranslationBlock **tb_page_head(TBEngine *e, uint64_t page, bool create)
+static PageDesc *page_find_or_create(TBEngine *e, uint64_t page)
 {
-    TranslationBlock **head = g_hash_table_lookup(e->pages, &page);
-    uint64_t *key;
+    PageDesc *pd = page_find(e, page);
 
-    if (!head && create) {
-        key = g_new(uint64_t, 1);
-        *key = page;
-        head = g_new0(TranslationBlock *, 1);
-        g_hash_table_insert(e->pages, key, head);
+    if (!pd) {
+        pd = g_new0(PageDesc, 1);
+        pd->page = page;
+        g_hash_table_insert(e->pages, &pd->page, pd);
     }
-    return head;
+    return pd;
+}
+
+/* Chunks [off, off + len) covers; len >= 1 and the range lies within one page. */
+static uint64_t chunk_mask(unsigned off, unsigned len)
+{
+    unsigned first = off >> TB_CHUNK_BITS, last = (off + len - 1) >> TB_CHUNK_BITS;
+    uint64_t upto_last = last == 63 ? ~0ull : (2ull << last) - 1;
+
+    return upto_last & ~((1ull << first) - 1);
+}
+
+static int tb_page_index(const TranslationBlock *tb, uint64_t page)
+{
+    return tb->phys[0] == page ? 0 : 1;
+}
+
+static void page_recompute_chunks(PageDesc *pd)
+{
+    pd->code_chunks = 0;
+    for (TranslationBlock *tb = pd->tbs; tb;) {
+        int i = tb_page_index(tb, pd->page);
+        pd->code_chunks |= chunk_mask(tb->page_off[i], tb->page_len[i]);
+        tb = tb->page_next[i];
+    }
 }
 
 static void tb_mark_code_page(CPUX86State *env, uint64_t page)
@@ -149,24 +221,27 @@ void tb_link_pages(CPUX86State *env, TranslationBlock *tb)
 {
     TBEngine *e = tb_engine_get(env);
 
+    tb_engine_register(env, e);
     for (int i = 0; i < 2; i++) {
-        TranslationBlock **head;
+        PageDesc *pd;
         if (tb->phys[i] == ~0ull) {
             continue;
         }
-        head = tb_page_head(e, tb->phys[i], true);
-        tb->page_next[i] = *head;
-        *head = tb;
+        pd = page_find_or_create(e, tb->phys[i]);
+        tb->page_next[i] = pd->tbs;
+        pd->tbs = tb;
+        pd->code_chunks |= chunk_mask(tb->page_off[i], tb->page_len[i]);
         tb_mark_code_page(env, tb->phys[i]);
     }
 }
 
 static void tb_unlink_page(TBEngine *e, TranslationBlock *tb, int n)
 {
-    TranslationBlock **p = tb_page_head(e, tb->phys[n], false);
+    PageDesc *pd = page_find(e, tb->phys[n]);
+    TranslationBlock **p = pd ? &pd->tbs : NULL;
 
     while (p && *p) {
-        int idx = (*p)->phys[0] == tb->phys[n] ? 0 : 1;
+        int idx = tb_page_index(*p, tb->phys[n]);
         if (*p == tb) {
             *p = tb->page_next[idx];
             return;
@@ -175,8 +250,44 @@ static void tb_unlink_page(TBEngine *e, TranslationBlock *tb, int n)
     }
 }
 
+/* Does any CPU still have blocks on this page? */
+static bool page_has_code_anywhere(uint64_t page)
+{
+    for (guint i = 0; engine_cpus && i < engine_cpus->len; i++) {
+        CPUX86State *env = engine_cpus->pdata[i];
+        if (page_find(env->engine, page)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The page's last block is gone: writes to it are plain RAM writes again. */
+static void page_release(CPUX86State *env, TBEngine *e, PageDesc *pd)
+{
+    uint64_t page = pd->page;
+    const FlatRange *fr;
+
+    if (e->last_page == pd) {
+        e->last_page = NULL;
+    }
+    g_hash_table_remove(e->pages, &page);
+    if (page_has_code_anywhere(page)) {
+        return;
+    }
+    fr = address_space_find(env->mem, page);
+    if (fr && fr->mr->code_map) {
+        fr->mr->code_map[(page - fr->start + fr->offset_in_region) >> PAGE_BITS] = 0;
+    }
+    for (guint i = 0; i < engine_cpus->len; i++) {
+        tlb_unprotect_code_page(engine_cpus->pdata[i], page);
+    }
+}
+
 static void tb_invalidate(CPUX86State *env, TBEngine *e, TranslationBlock *tb)
 {
+    TranslationBlock **slot = &e->jmp_cache[jmp_cache_index(tb->pc)];
+
     tb->invalid = true;
     tb_hash_remove(e, tb);
     for (int i = 0; i < 2; i++) {
@@ -184,22 +295,76 @@ static void tb_invalidate(CPUX86State *env, TBEngine *e, TranslationBlock *tb)
             tb_unlink_page(e, tb, i);
         }
     }
+    if (*slot == tb) {
+        *slot = NULL;
+    }
+    e->epoch++;
     /* The block may be running right now: free it only between blocks. */
     g_ptr_array_add(e->graveyard, tb);
-}
-
-static void tb_invalidate_page(CPUX86State *env, TBEngine *e, uint64_t page)
-{
-    TranslationBlock **head = tb_page_head(e, page, false);
-
-    while (head && *head) {
-        tb_invalidate(env, e, *head);
-    }
-    tb_flush_jump_cache(env);
     /* The current block may have been overwritten: stop after this instruction. */
     env->exit_request = true;
 }
 
+static bool tb_overlaps(const TranslationBlock *tb, uint64_t page, unsigned off,
+                        unsigned len)
+{
+    int i = tb_page_index(tb, page);
+
+    return off < tb->page_off[i] + tb->page_len[i] && tb->page_off[i] < off + len;
+}
+
+/* Drop env's blocks overlapping [off, off + len) of page. */
+static void tb_invalidate_cpu_page(CPUX86State *env, uint64_t page, unsigned off,
+                                   unsigned len)
+{
+    TBEngine *e = env->engine;
+    PageDesc *pd = page_find(e, page);
+    TranslationBlock *tb, *next;
+
+    if (!pd || !(pd->code_chunks & chunk_mask(off, len))) {
+        return;
+    }
+    for (tb = pd->tbs; tb; tb = next) {
+        next = tb->page_next[tb_page_index(tb, page)];
+        if (tb_overlaps(tb, page, off, len)) {
+            tb_invalidate(env, e, tb);
+        }
+    }
+    if (pd->tbs) {
+        page_recompute_chunks(pd);
+    } else {
+        page_release(env, e, pd);
+    }
+}
+
+void tb_invalidate_phys_range(CPUX86State *env, uint64_t phys, uint64_t len)
+{
+    uint64_t page = phys & PAGE_MASK;
+
+    for (guint i = 0; engine_cpus && i < engine_cpus->len; i++) {
+        CPUX86State *cpu = engine_cpus->pdata[i];
+        if (cpu->mem == env->mem) {
+            tb_invalidate_cpu_page(cpu, page, phys & ~PAGE_MASK, (unsigned)len);
+        }
+    }
+}
+
+/* Called on every CPU store to a page with code: keep the miss (data) case short. */
+void tb_notify_code_write(CPUX86State *env, uint64_t phys, unsigned len)
+{
+    uint64_t page = phys & PAGE_MASK;
+    uint64_t chunks = chunk_mask(phys & ~PAGE_MASK, len);
+
+    for (guint i = 0; i < engine_cpus->len; i++) {
+        CPUX86State *cpu = engine_cpus->pdata[i];
+        PageDesc *pd = page_find(cpu->engine, page);
+        if (cpu->mem == env->mem && pd && (pd->code_chunks & chunks)) {
+            tb_invalidate_cpu_page(cpu, page, phys & ~PAGE_MASK, len);
+        }
+    }
+}
+
+/* Region offsets [offset, offset + len) of ram, as env's physical pages. */
 static void tb_invalidate_cpu_range(CPUX86State *env, MemoryRegion *ram,
                                     uint64_t offset, uint64_t len)
 {
@@ -208,16 +373,36 @@ static void tb_invalidate_cpu_range(CPUX86State *env, MemoryRegion *ram,
     for (unsigned i = 0; i < as->nr_flat; i++) {
         const FlatRange *fr = &as->flat[i];
         uint64_t size = fr->end - fr->start;
+        uint64_t lo = MAX(offset, fr->offset_in_region);
+        uint64_t hi = MIN(offset + len, fr->offset_in_region + size);
         if (fr->mr != ram) {
             continue;
         }
-        for (uint64_t off = offset & PAGE_MASK; off < offset + len; off += PAGE_SIZE) {
-            if (off >= fr->offset_in_region && off - fr->offset_in_region < size) {
-                tb_invalidate_page(env, env->engine,
-                                   fr->start + off - fr->offset_in_region);
+        while (lo < hi) {
+            uint64_t phys = fr->start + lo - fr->offset_in_region;
+            uint64_t n = MIN(hi - lo, PAGE_SIZE - (phys & ~PAGE_MASK));
+            tb_invalidate_cpu_page(env, phys & PAGE_MASK, phys & ~PAGE_MASK, (unsigned)n);
+            lo += n;
+        }
+    }
+}
+
+/* Does any CPU have blocks on the page at this offset of ram? */
+static bool ram_page_has_code(MemoryRegion *ram, uint64_t offset)
+{
+    for (guint i = 0; engine_cpus && i < engine_cpus->len; i++) {
+        CPUX86State *env = engine_cpus->pdata[i];
+        const AddressSpace *as = env->mem;
+        for (unsigned j = 0; j < as->nr_flat; j++) {
+            const FlatRange *fr = &as->flat[j];
+            uint64_t rel = offset - fr->offset_in_region;
+            if (fr->mr == ram && offset >= fr->offset_in_region &&
+                rel < fr->end - fr->start && page_find(env->engine, fr->start + rel)) {
+                return true;
             }
         }
     }
+    return false;
 }
 
 void tb_invalidate_ram_range(MemoryRegion *ram, uint64_t offset, uint64_t len)
@@ -225,10 +410,97 @@ void tb_invalidate_ram_range(MemoryRegion *ram, uint64_t offset, uint64_t len)
     for (guint i = 0; engine_cpus && i < engine_cpus->len; i++) {
         tb_invalidate_cpu_range(engine_cpus->pdata[i], ram, offset, len);
     }
-    /* No code left on these pages until something is translated there again. */
+    /* Pages that hold no translated code (any more) stop reporting writes. */
     for (uint64_t off = offset & PAGE_MASK; off < offset + len; off += PAGE_SIZE) {
-        ram->code_map[off >> PAGE_BITS] = 0;
+        if (!ram_page_has_code(ram, off)) {
+            ram->code_map[off >> PAGE_BITS] = 0;
+        }
     }
+}
+
+/* --- lookup --- */
+
+static uint64_t tb_current_pc(const CPUX86State *env)
+{
+    uint64_t pc = env->segs[R_CS].base + env->rip;
+
+    return (env->hflags & HF_CS64) ? pc : (uint32_t)pc;
+}
+
+/* A block spanning two pages is valid only while its second page maps the same. */
+static bool tb_second_page_ok(CPUX86State *env, TBEngine *e, TranslationBlock *tb)
+{
+    uint64_t lin2 = (tb->pc + tb->page_len[0]) & tb->ip_mask;
+    TLBEntry *t;
+
+    if (tb->phys[1] == ~0ull) {
+        return true;
+    }
+    t = tlb_probe(env, lin2, ACCESS_EXEC, cpu_cpl(env));
+    if (t && (t->phys & PAGE_MASK) == tb->phys[1]) {
+        return true;
+    }
+    tb_invalidate(env, e, tb);
+    return false;
+}
+
+static TranslationBlock *tb_lookup_or_translate(CPUX86State *env, TBEngine *e,
+                                                uint64_t pc)
+{
+    uint64_t cs_base = env->segs[R_CS].base;
+    uint64_t phys_pc = tb_code_phys(env, pc);
+    TranslationBlock *tb = tb_hash_lookup(e, phys_pc, pc, cs_base, env->hflags);
+
+    if (tb && tb_second_page_ok(env, e, tb)) {
+        return tb;
+    }
+    tb = tb_translate(env, pc, cs_base, env->hflags);
+    tb_hash_insert(e, tb);
+    tb_link_pages(env, tb);
+    return tb;
+}
+
+static bool tb_matches(const TranslationBlock *tb, const CPUX86State *env, uint64_t pc)
+{
+    return tb->pc == pc && tb->cs_base == env->segs[R_CS].base &&
+           tb->hflags == env->hflags;
+}
+
+TranslationBlock *tb_find(CPUX86State *env)
+{
+    TBEngine *e = tb_engine_get(env);
+    uint64_t pc = tb_current_pc(env);
+    TranslationBlock **slot = &e->jmp_cache[jmp_cache_index(pc)];
+    TranslationBlock *tb = *slot;
+
+    if (likely(tb && tb_matches(tb, env, pc))) {
+        return tb;
+    }
+    tb = tb_lookup_or_translate(env, e, pc);
+    *slot = tb;
+    return tb;
+}
+
+TranslationBlock *tb_find_next(CPUX86State *env, TranslationBlock *prev)
+{
+    TBEngine *e = env->engine;
+    uint64_t pc = tb_current_pc(env);
+    int which = pc != prev->next_pc;
+    TranslationBlock *tb = prev->chain[which];
+
+    if (likely(prev->chain_epoch == e->epoch && tb && tb_matches(tb, env, pc))) {
+        return tb;
+    }
+    tb = tb_find(env);
+    /* tb_find may have dropped blocks (and so prev): link only if nothing moved. */
+    if (!prev->invalid) {
+        if (prev->chain_epoch != e->epoch) {
+            prev->chain[0] = prev->chain[1] = NULL;
+            prev->chain_epoch = e->epoch;
+        }
+        prev->chain[which] = tb;
+    }
+    return tb;
 }
 
 void tb_reap(CPUX86State *env)

@@ -100,43 +100,62 @@ static int decode_mode(uint32_t hflags)
     return (hflags & HF_CS64) ? DECODE_64 : (hflags & HF_CS32) ? DECODE_32 : DECODE_16;
 }
 
-/*
- * Copy up to 15 code bytes at linear pc. Only a block's first instruction may run
- * into the next page (fetching it may fault, which is then this instruction's
- * fault); later instructions stop at the page end and start the next block.
- */
-static size_t fetch_code(CPUX86State *env, uint64_t pc, uint8_t *buf, bool first)
+static uint64_t ip_mask_of(uint32_t hflags)
 {
-    size_t n = 0;
+    return (hflags & HF_CS64) ? ~0ull : (hflags & HF_CS32) ? 0xffffffffull : 0xffffull;
+}
 
-    while (n < 15) {
-        uint64_t lin = pc + n;
-        TLBEntry *t = &env->tlb[(lin >> PAGE_BITS) & (TLB_SIZE - 1)];
-        size_t chunk;
-        if (n > 0 && !first) {
-            break;
-        }
-        if (t->tag_exec != (lin & PAGE_MASK)) {
-            t = tlb_fill(env, lin, ACCESS_EXEC);
-            if (t->tag_exec != (lin & PAGE_MASK)) {
-                break; /* MMIO or unassigned: nothing to execute there */
-            }
-        }
-        chunk = MIN(15 - n, PAGE_SIZE - (lin & ~PAGE_MASK));
-        memcpy(buf + n, (const void *)(uintptr_t)(lin + t->addend), chunk);
-        n += chunk;
+/* Host pointer to the executable RAM page holding lin (may fault), or NULL. */
+static const uint8_t *code_page(CPUX86State *env, uint64_t lin, uint64_t *phys)
+{
+    TLBEntry *t = tlb_entry(env, lin);
+
+    if ((t->tag_exec & ~TLB_FLAGS) != tlb_tag(env, lin)) {
+        t = tlb_fill(env, lin, ACCESS_EXEC);
     }
+    *phys = t->phys & PAGE_MASK;
+    if (t->tag_exec & TLB_MMIO) {
+        return NULL; /* MMIO or unassigned: nothing to execute there */
+    }
+    return (const uint8_t *)(uintptr_t)((lin & PAGE_MASK) + t->addend);
+}
+
+/*
+ * Where a block's bytes come from: the first page, resolved once, and for the first
+ * instruction only, the page after it. Later instructions never touch another page,
+ * so translation cannot fault on them: the block ends instead, and the next block
+ * starts with that instruction, whose fetch fault is then its own.
+ */
+typedef struct CodeSource {
+    uint64_t pc;            /* the block's first byte */
+    const uint8_t *page;    /* host address of pc's page */
+    uint64_t phys[2];
+} CodeSource;
+
+/* Copy the code bytes at pc + off that lie on the first page (at most 15). */
+static size_t fetch_code(const CodeSource *src, uint64_t off, uint8_t *buf)
+{
+    uint64_t in_page = (src->pc & ~PAGE_MASK) + off;
+    size_t n = MIN(15, PAGE_SIZE - MIN(in_page, PAGE_SIZE));
+
+    memcpy(buf, src->page + in_page, n);
     return n;
 }
 
-static uint64_t code_phys(CPUX86State *env, uint64_t lin)
+/*
+ * The first instruction runs past its page: fetch the rest from the next one (the
+ * fetch may fault, as the instruction's own fault). Returns the bytes now in buf.
+ */
+static size_t fetch_next_page(CPUX86State *env, CodeSource *src, uint8_t *buf, size_t n)
 {
-    TLBEntry *t = &env->tlb[(lin >> PAGE_BITS) & (TLB_SIZE - 1)];
+    const uint8_t *next = code_page(env, src->pc + n, &src->phys[1]);
 
-    if (t->tag_exec != (lin & PAGE_MASK)) {
-        t = tlb_fill(env, lin, ACCESS_EXEC);
+    if (!next) {
+        src->phys[1] = ~0ull;
+        return n;
     }
-    return t->phys;
+    memcpy(buf + n, next, 15 - n);
+    return 15;
 }
 
 /* Bind d to its handler; returns the InsnDef flags (IF_EXIT for invalid ones). */
@@ -165,62 +184,93 @@ static void log_insn(uint64_t pc, const uint8_t *bytes, const Insn *d, int mode)
     }
 }
 
+/* Decode the instruction at pc + off into d; false when the block must end before it. */
+static bool translate_one(CPUX86State *env, CodeSource *src, uint64_t off, Insn *d,
+                          unsigned *flags, int mode)
+{
+    uint8_t bytes[16];
+    size_t avail = fetch_code(src, off, bytes);
+    int rc;
+
+    if (avail == 0) {
+        return false; /* the previous instruction ended the page */
+    }
+    rc = decode_insn(d, bytes, avail, mode);
+    if (rc == DECODE_NEED_MORE && off > 0) {
+        return false; /* it crosses into the next page: it starts the next block */
+    }
+    if (rc == DECODE_NEED_MORE) {
+        size_t more = fetch_next_page(env, src, bytes, avail);
+        rc = more > avail ? decode_insn(d, bytes, more, mode) : DECODE_NEED_MORE;
+        avail = more;
+    }
+    if (rc == DECODE_NEED_MORE) {
+        rc = DECODE_INVALID; /* truncated by a page that cannot be executed */
+        d->len = (uint8_t)avail;
+    }
+    *flags = bind_handler(d, rc, mode == DECODE_64);
+    log_insn(src->pc + off, bytes, d, mode);
+    return true;
+}
+
+/* The bytes the block covers on each of its pages, for self-modifying-code checks. */
+static void tb_set_page_ranges(TranslationBlock *tb)
+{
+    unsigned off0 = tb->phys_pc & ~PAGE_MASK;
+    unsigned len0 = (unsigned)MIN(tb->size, PAGE_SIZE - off0);
+
+    tb->page_off[0] = (uint16_t)off0;
+    tb->page_len[0] = (uint16_t)len0;
+    tb->page_off[1] = 0;
+    tb->page_len[1] = (uint16_t)(tb->size - len0);
+    if (tb->page_len[1] == 0) {
+        tb->phys[1] = ~0ull;
+    }
+}
+
+static void tb_init(TranslationBlock *tb, CodeSource *src, uint64_t cs_base,
+                    uint32_t hflags)
+{
+    memset(tb, 0, sizeof(*tb));
+    tb->pc = src->pc;
+    tb->cs_base = cs_base;
+    tb->hflags = hflags;
+    tb->ip_mask = ip_mask_of(hflags);
+    tb->pc_mask = (hflags & HF_CS64) ? ~0ull : 0xffffffffull;
+    tb->phys_pc = src->phys[0] | (src->pc & ~PAGE_MASK);
+    tb->phys[0] = src->phys[0];
+}
+
 TranslationBlock *tb_translate(CPUX86State *env, uint64_t pc, uint64_t cs_base,
                                uint32_t hflags)
 {
-    TranslationBlock *tb = g_malloc0(sizeof(*tb) + TB_MAX_INSNS * sizeof(Insn));
+    TranslationBlock *tb = tb_engine_get(env)->scratch;
+    CodeSource src = {.pc = pc, .phys = {0, ~0ull}};
     int mode = decode_mode(hflags);
-    uint64_t cur = pc;
+    uint64_t off = 0;
+    unsigned flags = 0;
 
-    tb->pc = pc;
-    tb->cs_base = cs_base;
-    tb->hflags = hflags;
-    tb->phys_pc = code_phys(env, pc);
-    tb->phys[0] = tb->phys_pc & PAGE_MASK;
-    tb->phys[1] = ~0ull;
+    src.page = code_page(env, pc, &src.phys[0]);
+    if (!src.page) {
+        log_guest_error("executing from non-RAM address 0x%" PRIx64, pc);
+        raise_exception(env, EXCP_GP);
+    }
+    tb_init(tb, &src, cs_base, hflags);
     if (log_enabled(LOG_IN_ASM)) {
         log_printf("IN: %04x:%08" PRIx64 "\n", env->segs[R_CS].selector, env->rip);
     }
-    while (tb->ninsns < TB_MAX_INSNS) {
-        uint8_t bytes[16];
-        size_t avail = fetch_code(env, cur, bytes, tb->ninsns == 0);
-        Insn *d = &tb->insns[tb->ninsns];
-        int rc;
-        unsigned flags;
-
-        if (avail == 0) {
-            if (tb->ninsns > 0) {
-                break;
-            }
-            log_guest_error("executing from non-RAM address 0x%" PRIx64, cur);
-            g_free(tb);
-            raise_exception(env, EXCP_GP);
-        }
-        rc = decode_insn(d, bytes, avail, mode);
-        if (rc == DECODE_NEED_MORE) {
-            if (tb->ninsns > 0) {
-                break; /* let the next block fault on the missing page */
-            }
-            /* Truncated by a page that cannot be executed. */
-            rc = DECODE_INVALID;
-            d->len = (uint8_t)avail;
-        }
-        flags = bind_handler(d, rc, mode == DECODE_64);
-        log_insn(cur, bytes, d, mode);
-        if (((cur + d->len - 1) & PAGE_MASK) != (cur & PAGE_MASK) ||
-            ((cur ^ pc) & PAGE_MASK)) {
-            tb->phys[1] = code_phys(env, cur + d->len - 1) & PAGE_MASK;
-            if (tb->phys[1] == tb->phys[0]) {
-                tb->phys[1] = ~0ull;
-            }
-        }
-        cur += d->len;
-        tb->ninsns++;
-        if ((flags & (IF_BRANCH | IF_EXIT)) || tb->phys[1] != ~0ull) {
+    while (tb->ninsns < TB_MAX_INSNS &&
+           translate_one(env, &src, off, &tb->insns[tb->ninsns], &flags, mode)) {
+        off += tb->insns[tb->ninsns++].len;
+        if ((flags & (IF_BRANCH | IF_EXIT)) || (src.pc & ~PAGE_MASK) + off >= PAGE_SIZE) {
             break;
         }
     }
-    tb->size = (uint32_t)(cur - pc);
-    tb = g_realloc(tb, sizeof(*tb) + MAX(tb->ninsns, 1u) * sizeof(Insn));
-    return tb;
+    tb->ends_with_exit = (flags & IF_EXIT) != 0;
+    tb->size = (uint32_t)off;
+    tb->next_pc = (cs_base + ((env->rip + off) & tb->ip_mask)) & tb->pc_mask;
+    tb->phys[1] = src.phys[1];
+    tb_set_page_ranges(tb);
+    return memcpy(g_malloc(sizeof(*tb) + tb->ninsns * sizeof(Insn)), tb,
+                  sizeof(*tb) + tb->ninsns * sizeof(Insn));
 }

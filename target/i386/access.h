@@ -10,24 +10,82 @@
 
 enum { ACCESS_READ = 0, ACCESS_WRITE = 1, ACCESS_EXEC = 2 };
 
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/*
+ * TLB tags (see mmu.c): the linear page address | the CPL the entry was filled for,
+ * plus flag bits that send a matching access to the slow path. TLB_INVALID (all ones)
+ * never matches. TLBEntry.phys carries TLB_PHYS_GLOBAL for global pages.
+ */
+#define TLB_CLASS_MASK  3ull /* CPL of the access class; 0 for implicit supervisor */
+#define TLB_MMIO        4ull /* not plain RAM for this access: use the memory API */
+#define TLB_CODE        8ull /* write tag: RAM page holding translated code */
+#define TLB_FLAGS       (TLB_MMIO | TLB_CODE)
+#define TLB_PHYS_GLOBAL 1ull
+
+/* Per-CPU MMU bookkeeping beyond the TLB array (kept by accel/tcg, see mmu_state). */
+typedef struct MMUState {
+    bool mode_valid;
+    uint64_t mode_key;   /* paging control bits the TLB was filled under */
+    uint64_t large_addr; /* region covering every large page in the TLB (INVLPG) */
+    uint64_t large_mask;
+    uint64_t generation; /* memory map generation the TLB was filled under */
+} MMUState;
+MMUState *mmu_state(CPUX86State *env);
+
 /* Slow paths (mmu.c): segmentation checks, TLB refill, MMIO, code-page writes. */
 uint64_t cpu_ld_slow(CPUX86State *env, int seg, uint64_t off, unsigned size);
 void cpu_st_slow(CPUX86State *env, int seg, uint64_t off, unsigned size, uint64_t val);
 
-/* Linear-address accesses (descriptor tables, IDT, TSS): no segmentation. */
+/*
+ * Linear-address accesses for the processor's own structures (GDT/LDT, IDT, TSS,
+ * the stack frames of privilege-changing interrupts): implicit supervisor accesses
+ * (SDM vol. 3 §4.6), checked as CPL 0 whatever the CPL, with no segmentation.
+ */
 uint64_t cpu_ld_lin(CPUX86State *env, uint64_t lin, unsigned size);
 void cpu_st_lin(CPUX86State *env, uint64_t lin, unsigned size, uint64_t val);
-/* Flush the software TLB (CR3/CR4/CR0 writes, memory map changes). */
+/*
+ * After a change of CR0, CR3, CR4 or EFER: drop the translations it invalidates
+ * (only non-global ones when CR3 alone changed and CR4.PGE is set).
+ */
 void tlb_flush(CPUX86State *env);
+/* Drop every translation, global pages included (memory map changes). */
+void tlb_flush_all(CPUX86State *env);
+/* INVLPG. */
 void tlb_flush_page(CPUX86State *env, uint64_t lin);
-/* Translate a linear address for an access, refilling the TLB; faults on failure. */
+/* Translate lin for an access at the current CPL, refilling the TLB; faults on failure. */
 TLBEntry *tlb_fill(CPUX86State *env, uint64_t lin, int access);
-/* A page now holds translated code: writes to it must take the slow path. */
+/* The same for access class cls (a CPL; 0 for implicit supervisor accesses). */
+TLBEntry *tlb_fill_class(CPUX86State *env, uint64_t lin, int access, unsigned cls);
+/* Like tlb_fill_class, but NULL instead of a fault. */
+TLBEntry *tlb_probe(CPUX86State *env, uint64_t lin, int access, unsigned cls);
+/* A page now holds translated code (or no longer does): route writes accordingly. */
 void tlb_protect_code_page(CPUX86State *env, uint64_t phys_page);
+void tlb_unprotect_code_page(CPUX86State *env, uint64_t phys_page);
 /* Provided by accel/tcg: forget block lookups by linear address. */
 void tb_flush_jump_cache(CPUX86State *env);
+/* Provided by accel/tcg: the CPU wrote [phys, phys + len) on a page holding code. */
+void tb_notify_code_write(CPUX86State *env, uint64_t phys, unsigned len);
 
-static inline uint64_t ld_le(const void *p, unsigned size)
+static ALWAYS_INLINE TLBEntry *tlb_entry(CPUX86State *env, uint64_t lin)
+{
+    return &env->tlb[(lin >> PAGE_BITS) & (TLB_SIZE - 1)];
+}
+
+/* The tag an access at the current CPL must find. */
+static ALWAYS_INLINE uint64_t tlb_tag(const CPUX86State *env, uint64_t lin)
+{
+    return (lin & PAGE_MASK) | (env->hflags & HF_CPL_MASK);
+}
+
+static inline uint64_t tlb_entry_tag(const TLBEntry *e, int access)
+{
+    return access == ACCESS_READ ? e->tag_read
+           : access == ACCESS_WRITE ? e->tag_write
+                                    : e->tag_exec;
+}
+
+static ALWAYS_INLINE uint64_t ld_le(const void *p, unsigned size)
 {
     switch (size) {
     case 1: return *(const uint8_t *)p;
@@ -37,7 +95,7 @@ static inline uint64_t ld_le(const void *p, unsigned size)
     }
 }
 
-static inline void st_le(void *p, unsigned size, uint64_t v)
+static ALWAYS_INLINE void st_le(void *p, unsigned size, uint64_t v)
 {
     switch (size) {
     case 1: *(uint8_t *)p = (uint8_t)v; break;
@@ -51,19 +109,20 @@ static inline void st_le(void *p, unsigned size, uint64_t v)
  * Linear address of seg:off. The fast paths below apply when the segment is usable
  * for the access type and expand-up (seg_ok_*), and the access is within its limit.
  */
-static inline uint64_t seg_linear(const CPUX86State *env, int seg, uint64_t off)
+static ALWAYS_INLINE uint64_t seg_linear(const CPUX86State *env, int seg, uint64_t off)
 {
     uint64_t lin = env->segs[seg].base + off;
     return (env->hflags & HF_CS64) ? lin : (uint32_t)lin;
 }
 
 /* Load size (1, 2, 4, 8) bytes at seg:off. */
-static inline uint64_t cpu_ld(CPUX86State *env, int seg, uint64_t off, unsigned size)
+static ALWAYS_INLINE uint64_t cpu_ld(CPUX86State *env, int seg, uint64_t off,
+                                     unsigned size)
 {
     if (likely((env->seg_ok_read & (1u << seg)) && off + (size - 1) <= env->seg_max[seg])) {
         uint64_t lin = seg_linear(env, seg, off);
-        const TLBEntry *e = &env->tlb[(lin >> PAGE_BITS) & (TLB_SIZE - 1)];
-        if (likely(e->tag_read == (lin & PAGE_MASK) &&
+        const TLBEntry *e = tlb_entry(env, lin);
+        if (likely(e->tag_read == tlb_tag(env, lin) &&
                    (lin & ~PAGE_MASK) <= PAGE_SIZE - size)) {
             return ld_le((const void *)(uintptr_t)(lin + e->addend), size);
         }
@@ -71,13 +130,13 @@ static inline uint64_t cpu_ld(CPUX86State *env, int seg, uint64_t off, unsigned 
     return cpu_ld_slow(env, seg, off, size);
 }
 
-static inline void cpu_st(CPUX86State *env, int seg, uint64_t off, unsigned size,
-                          uint64_t val)
+static ALWAYS_INLINE void cpu_st(CPUX86State *env, int seg, uint64_t off,
+                                 unsigned size, uint64_t val)
 {
     if (likely((env->seg_ok_write & (1u << seg)) && off + (size - 1) <= env->seg_max[seg])) {
         uint64_t lin = seg_linear(env, seg, off);
-        const TLBEntry *e = &env->tlb[(lin >> PAGE_BITS) & (TLB_SIZE - 1)];
-        if (likely(e->tag_write == (lin & PAGE_MASK) &&
+        const TLBEntry *e = tlb_entry(env, lin);
+        if (likely(e->tag_write == tlb_tag(env, lin) &&
                    (lin & ~PAGE_MASK) <= PAGE_SIZE - size)) {
             st_le((void *)(uintptr_t)(lin + e->addend), size, val);
             return;
@@ -87,7 +146,7 @@ static inline void cpu_st(CPUX86State *env, int seg, uint64_t off, unsigned size
 }
 
 /* Effective address (segment offset) of a ModRM memory operand. */
-static inline uint64_t insn_ea(const CPUX86State *env, const Insn *d)
+static ALWAYS_INLINE uint64_t insn_ea(const CPUX86State *env, const Insn *d)
 {
     uint64_t ea = (uint64_t)(int64_t)d->disp;
     if (d->base == EA_RIP) {
@@ -107,7 +166,7 @@ static inline bool insn_rex(const Insn *d)
 }
 
 /* The ModRM r/m operand (register or memory) of the given size. */
-static inline uint64_t ld_rm(CPUX86State *env, const Insn *d, unsigned size)
+static ALWAYS_INLINE uint64_t ld_rm(CPUX86State *env, const Insn *d, unsigned size)
 {
     if (d->mod == 3) {
         return get_reg(env, d->rm, size, insn_rex(d));
@@ -115,7 +174,7 @@ static inline uint64_t ld_rm(CPUX86State *env, const Insn *d, unsigned size)
     return cpu_ld(env, d->seg, insn_ea(env, d), size);
 }
 
-static inline void st_rm(CPUX86State *env, const Insn *d, unsigned size, uint64_t v)
+static ALWAYS_INLINE void st_rm(CPUX86State *env, const Insn *d, unsigned size, uint64_t v)
 {
     if (d->mod == 3) {
         set_reg(env, d->rm, size, insn_rex(d), v);

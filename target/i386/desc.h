@@ -1,7 +1,8 @@
 /*
- * Descriptor-table helpers shared by seg.c, excp.c and system.c: fetching and decoding
- * GDT/LDT descriptors, the stack-segment checks of privilege changes, and far returns
- * (Intel SDM vol. 3 chapters 3.4-3.5, 5.1-5.8, 6.12).
+ * Descriptor-table helpers shared by seg.c, excp.c, task.c, syscall.c and system.c:
+ * fetching and decoding GDT/LDT descriptors, the stack-segment checks and stack
+ * switches of privilege changes, far returns and task switches (Intel SDM vol. 3
+ * chapters 3.4-3.5, 5.1-5.8, 6.12, 7).
  */
 #ifndef TARGET_I386_DESC_H
 #define TARGET_I386_DESC_H
@@ -86,7 +87,7 @@ static inline unsigned cpu_iopl(const CPUX86State *env)
 /* --- seg.c --- */
 /* Read the 8-byte descriptor sel names; false if it lies beyond its table's limit. */
 bool desc_fetch(CPUX86State *env, uint16_t sel, Desc *d);
-/* Same for LDT/TSS descriptors, 16 bytes in long mode; GDT only. */
+/* Same for LDT/TSS descriptors, 16 bytes in long mode (upper type 0); GDT only. */
 bool desc_fetch_system(CPUX86State *env, uint16_t sel, Desc *d);
 void desc_set_accessed(CPUX86State *env, const Desc *d);
 /* The segment-cache view of a descriptor. */
@@ -123,6 +124,22 @@ void stack_push_frame(CPUX86State *env, const uint64_t *slots, unsigned n, unsig
 /* Pop `bytes` bytes without reading them. */
 void release_stack(CPUX86State *env, uint64_t bytes);
 
+/* A stack switched to; written before it is loaded into SS. */
+typedef struct NewStack {
+    uint16_t sel;
+    Desc desc;
+    uint64_t sp;
+    uint64_t mask;     /* offset width; all ones in long mode (no limit checks) */
+    unsigned ss_error; /* #SS error code when the frame does not fit */
+} NewStack;
+/* Push slots[0..n) on the new stack; supervisor linear writes, our own limit checks. */
+void new_stack_push(CPUX86State *env, NewStack *st, const uint64_t *slots, unsigned n,
+                    unsigned size);
+/* SS:ESP for privilege level cpl from a 16- or 32-bit TSS; #TS(TR + ext) if beyond. */
+void tss_stack(CPUX86State *env, unsigned cpl, unsigned ext, NewStack *st);
+/* RSPn (ist = 0) or ISTn from the 64-bit TSS. */
+uint64_t tss64_stack(CPUX86State *env, unsigned cpl, unsigned ist, unsigned ext);
+
 /* Far RETF/IRET in protected mode, after the return CS:IP has been read. */
 typedef struct FarReturn {
     uint16_t cs;
@@ -134,5 +151,20 @@ typedef struct FarReturn {
 } FarReturn;
 /* Checks the return, then loads CS, SS:rSP and sets next_rip. */
 void far_return_protected(CPUX86State *env, const FarReturn *r);
+
+/*
+ * Load DS, ES, FS or GS in protected mode (null allowed) with the checks of MOV Sreg;
+ * faults are vector(sel + ext) (#GP, or #TS in a task switch) and #NP(sel + ext).
+ */
+void seg_load_data(CPUX86State *env, int seg, uint16_t sel, int vector, unsigned ext);
+
+/* --- task.c --- */
+/* Far JMP/CALL to a TSS descriptor or task gate d (selector sel). */
+void task_far_transfer(CPUX86State *env, uint16_t sel, const Desc *d, bool call);
+/* An interrupt or exception through a task gate naming tss_sel. */
+void task_gate_interrupt(CPUX86State *env, uint16_t tss_sel, unsigned ext,
+                         const uint32_t *error_code, uint64_t return_eip);
+/* IRET with EFLAGS.NT set (protected mode, not long mode). */
+void task_iret(CPUX86State *env);
 
 #endif

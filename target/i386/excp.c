@@ -1,8 +1,9 @@
 /*
  * Exceptions and interrupts: raising faults from handlers, delivery through the
- * real-mode IVT and the protected-mode and long-mode IDT, the double-fault rule,
- * INT n / INT3 / INTO / INT1 and IRET (Intel SDM vol. 3 chapter 6 and 20.1.4; vol. 2
- * INT n, IRET).
+ * real-mode IVT and the protected-mode and long-mode IDT (task gates hand over to
+ * task.c), the double-fault rule, INT n / INT3 / INTO / INT1 and IRET, including the
+ * return from a nested task (Intel SDM vol. 3 chapter 6 and 20.1.4; vol. 2 INT n,
+ * IRET).
  *
  * Handlers raise with a longjmp to the exec loop, which calls cpu_do_interrupt. A
  * fault during delivery longjmps out of cpu_do_interrupt in turn and comes back as a
@@ -173,10 +174,6 @@ static void read_gate(CPUX86State *env, const Event *ev, Gate *g)
     if (!((raw >> 32) & DESC_P)) {
         raise_exception_err(env, EXCP_NP, idt_error(ev));
     }
-    if (g->type == SYS_TASK_GATE) {
-        log_unimp("interrupt %02x through a task gate\n", ev->vector);
-        raise_exception_err(env, EXCP_GP, idt_error(ev));
-    }
 }
 
 /* The handler's code segment: present code, DPL <= CPL (64-bit code in long mode). */
@@ -221,59 +218,6 @@ static void enter_handler(CPUX86State *env, const Gate *g, const Desc *cs,
     enter_handler_flags(env, g);
     seg_set_from_desc(env, R_CS, (g->sel & ~SEL_RPL) | new_cpl, cs);
     env->rip = g->offset;
-}
-
-/* --- stack switch --- */
-
-/* A stack the handler switches to; written before it is loaded into SS. */
-typedef struct NewStack {
-    uint16_t sel;
-    Desc desc;
-    uint64_t sp;
-    uint64_t mask;     /* offset width; all ones in long mode (no limit checks) */
-    unsigned ss_error; /* #SS error code when the frame does not fit */
-} NewStack;
-
-/* Does [off, off + size) fit in the stack segment (SDM 5.3, expand-down included)? */
-static bool stack_slot_fits(const Desc *ss, uint64_t off, unsigned size)
-{
-    uint32_t limit = desc_limit(ss);
-    uint64_t last = off + size - 1;
-
-    if (ss->hi & DESC_E) {
-        return off > limit && last <= ((ss->hi & DESC_B) ? 0xffffffffull : 0xffff);
-    }
-    return last <= limit;
-}
-
-/* Push slots[0..n) on the new stack; supervisor linear writes, our own limit checks. */
-static void new_stack_push(CPUX86State *env, NewStack *st, const uint64_t *slots,
-                           unsigned n, unsigned size)
-{
-    bool checked = st->mask != ~0ull;
-    uint64_t base = checked ? desc_base(&st->desc) : 0;
-
-    for (unsigned i = 0; i < n; i++) {
-        st->sp = (st->sp - size) & st->mask;
-        if (checked && !stack_slot_fits(&st->desc, st->sp, size)) {
-            raise_exception_err(env, EXCP_SS, st->ss_error);
-        }
-        cpu_st_lin(env, checked ? linear32(base + st->sp) : st->sp, size, slots[i]);
-    }
-}
-
-/* SS:ESP for privilege level `cpl` from a 16- or 32-bit TSS (SDM 7.2.1, 7.6). */
-static void tss_stack(CPUX86State *env, unsigned cpl, unsigned ext, NewStack *st)
-{
-    bool tss32 = (desc_type(env->tr.flags) & 8) != 0;
-    unsigned shift = tss32 ? 1 : 0;
-    unsigned off = (cpl * 4 + 2) << shift;
-
-    if (off + (4u << shift) - 1 > env->tr.limit) {
-        raise_exception_err(env, EXCP_TS, (env->tr.selector & SEL_MASK) | ext);
-    }
-    st->sp = cpu_ld_lin(env, linear32(env->tr.base + off), 2 << shift);
-    st->sel = cpu_ld_lin(env, linear32(env->tr.base + off + (2 << shift)), 2);
 }
 
 /* --- protected mode (SDM 6.12) --- */
@@ -362,6 +306,14 @@ static void int_same_level(CPUX86State *env, const Event *ev, const Gate *g,
     enter_handler(env, g, cs, cpu_cpl(env));
 }
 
+/* A task gate switches to the handler's task; a fault's error code goes there. */
+static void int_task_gate(CPUX86State *env, const Event *ev, const Gate *g)
+{
+    const uint32_t *error_code = ev->has_error ? &ev->error_code : NULL;
+
+    task_gate_interrupt(env, g->sel, event_ext(ev), error_code, ev->next_rip);
+}
+
 static void int_protected(CPUX86State *env, const Event *ev)
 {
     unsigned new_cpl;
@@ -369,6 +321,10 @@ static void int_protected(CPUX86State *env, const Event *ev)
     Desc cs;
 
     read_gate(env, ev, &g);
+    if (g.type == SYS_TASK_GATE) {
+        int_task_gate(env, ev, &g);
+        return;
+    }
     check_handler_code(env, ev, g.sel, &cs);
     new_cpl = handler_cpl(env, &cs);
     if (cpu_in_v86(env) && new_cpl != 0) {
@@ -382,22 +338,6 @@ static void int_protected(CPUX86State *env, const Event *ev)
 }
 
 /* --- long mode (SDM 6.14) --- */
-
-/* RSPn (ist = 0) or ISTn from the 64-bit TSS. */
-static uint64_t tss64_stack(CPUX86State *env, unsigned cpl, unsigned ist, unsigned ext)
-{
-    unsigned off = ist ? 0x24 + (ist - 1) * 8 : 4 + cpl * 8;
-    uint64_t sp;
-
-    if (off + 7 > env->tr.limit) {
-        raise_exception_err(env, EXCP_TS, (env->tr.selector & SEL_MASK) | ext);
-    }
-    sp = cpu_ld_lin(env, env->tr.base + off, 8);
-    if (!is_canonical(sp)) {
-        raise_exception_err(env, EXCP_SS, ext);
-    }
-    return sp;
-}
 
 static void int_long(CPUX86State *env, const Event *ev)
 {
@@ -630,10 +570,11 @@ static void iret_protected(CPUX86State *env, const Insn *d)
     uint32_t flags, mask;
 
     if (env->eflags & NT_MASK) {
-        if (!(env->efer & EFER_LMA)) {
-            log_unimp("iret: return from nested task\n");
+        if (env->efer & EFER_LMA) {
+            raise_exception_err(env, EXCP_GP, 0); /* no tasks in long mode */
         }
-        raise_exception_err(env, EXCP_GP, 0);
+        task_iret(env);
+        return;
     }
     ip = stack_read(env, 0, size);
     cs = stack_read(env, size, 2);

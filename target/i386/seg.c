@@ -1,13 +1,14 @@
 /*
- * Segmentation: segment register loads, far JMP/CALL/RETF, the descriptor-inspection
- * instructions (LAR, LSL, VERR, VERW, ARPL) and the descriptor-table registers
- * (Intel SDM vol. 3 chapters 3.4-3.5 and 5.1-5.8; vol. 2 for each instruction).
+ * Segmentation: segment register loads, far JMP/CALL/RETF including call gates
+ * (16-, 32- and 64-bit, with stack switches and parameter copying), the
+ * descriptor-inspection instructions (LAR, LSL, VERR, VERW, ARPL) and the
+ * descriptor-table registers (Intel SDM vol. 3 chapters 3.4-3.5 and 5.1-5.8; vol. 2
+ * for each instruction). Task switches are in task.c.
  *
  * Every load is split in three steps: checks (which may fault), then the accessed-bit
  * writes into the descriptor tables (which may fault too, e.g. on a read-only page),
  * then the register updates, which cannot fault. A fault therefore never leaves a
- * half-loaded CS:EIP or SS:ESP behind. Call gates and task switches are not done yet:
- * they are logged as unimplemented and raise #GP.
+ * half-loaded CS:EIP or SS:ESP behind.
  */
 #include "target/i386/access.h"
 #include "target/i386/desc.h"
@@ -70,7 +71,9 @@ bool desc_fetch_system(CPUX86State *env, uint16_t sel, Desc *d)
         return false;
     }
     if (wide) {
-        d->base_hi = (uint32_t)cpu_ld_lin(env, d->addr + 8, 4);
+        uint64_t upper = cpu_ld_lin(env, d->addr + 8, 8);
+        d->base_hi = (uint32_t)upper;
+        return ((upper >> 40) & 0x1f) == 0; /* the upper half's type must be 0 */
     }
     return true;
 }
@@ -173,9 +176,9 @@ static void load_ss_protected(CPUX86State *env, uint16_t sel)
 }
 
 /* DS, ES, FS, GS: data or readable code, privilege checked unless conforming code. */
-static void load_data_protected(CPUX86State *env, int seg, uint16_t sel)
+void seg_load_data(CPUX86State *env, int seg, uint16_t sel, int vector, unsigned ext)
 {
-    unsigned dpl;
+    unsigned err = (sel & SEL_MASK) | ext, dpl;
     Desc d;
 
     if (sel_is_null(sel)) {
@@ -183,18 +186,18 @@ static void load_data_protected(CPUX86State *env, int seg, uint16_t sel)
         return;
     }
     if (!desc_fetch(env, sel, &d) || !(d.hi & DESC_S)) {
-        raise_sel(env, EXCP_GP, sel);
+        raise_exception_err(env, vector, err);
     }
     dpl = desc_dpl(d.hi);
     if (desc_is_code(d.hi) && !(d.hi & DESC_R)) {
-        raise_sel(env, EXCP_GP, sel);
+        raise_exception_err(env, vector, err);
     }
     if (!(desc_is_code(d.hi) && (d.hi & DESC_C)) &&
         ((sel & SEL_RPL) > dpl || cpu_cpl(env) > dpl)) {
-        raise_sel(env, EXCP_GP, sel);
+        raise_exception_err(env, vector, err);
     }
     if (!(d.hi & DESC_P)) {
-        raise_sel(env, EXCP_NP, sel);
+        raise_exception_err(env, EXCP_NP, err);
     }
     seg_load_desc(env, seg, sel, &d);
 }
@@ -220,7 +223,7 @@ void cpu_load_seg(CPUX86State *env, int seg, uint16_t selector)
     } else if (seg == R_CS) {
         load_cs_protected(env, selector);
     } else {
-        load_data_protected(env, seg, selector);
+        seg_load_data(env, seg, selector, EXCP_GP, 0);
     }
 }
 
@@ -278,20 +281,67 @@ void release_stack(CPUX86State *env, uint64_t bytes)
     set_stack_pointer(env, env->regs[R_ESP] + bytes, mask);
 }
 
-/* --- far JMP / CALL --- */
+/* --- stack switches to an inner privilege level (interrupts, call gates) --- */
 
-NORETURN static void far_to_system(CPUX86State *env, uint16_t sel, const Desc *d)
+/* Does [off, off + size) fit in the stack segment (SDM 5.3, expand-down included)? */
+static bool stack_slot_fits(const Desc *ss, uint64_t off, unsigned size)
 {
-    switch (desc_type(d->hi)) {
-    case SYS_CALL_GATE16:
-    case SYS_CALL_GATE32: log_unimp("far jmp/call through call gate %04x\n", sel); break;
-    case SYS_TASK_GATE:
-    case SYS_TSS16_AVAIL:
-    case SYS_TSS32_AVAIL: log_unimp("far jmp/call task switch to %04x\n", sel); break;
-    default: break;
+    uint32_t limit = desc_limit(ss);
+    uint64_t last = off + size - 1;
+
+    if (ss->hi & DESC_E) {
+        return off > limit && last <= ((ss->hi & DESC_B) ? 0xffffffffull : 0xffff);
     }
-    raise_sel(env, EXCP_GP, sel);
+    return last <= limit;
 }
+
+/* Push slots[0..n) on the new stack; supervisor linear writes, our own limit checks. */
+void new_stack_push(CPUX86State *env, NewStack *st, const uint64_t *slots, unsigned n,
+                    unsigned size)
+{
+    bool checked = st->mask != ~0ull;
+    uint64_t base = checked ? desc_base(&st->desc) : 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        st->sp = (st->sp - size) & st->mask;
+        if (checked && !stack_slot_fits(&st->desc, st->sp, size)) {
+            raise_exception_err(env, EXCP_SS, st->ss_error);
+        }
+        cpu_st_lin(env, checked ? (uint32_t)(base + st->sp) : st->sp, size, slots[i]);
+    }
+}
+
+/* SS:ESP for privilege level `cpl` from a 16- or 32-bit TSS (SDM 7.2.1, 7.6). */
+void tss_stack(CPUX86State *env, unsigned cpl, unsigned ext, NewStack *st)
+{
+    bool tss32 = (desc_type(env->tr.flags) & 8) != 0;
+    unsigned shift = tss32 ? 1 : 0;
+    unsigned off = (cpl * 4 + 2) << shift;
+
+    if (off + (4u << shift) - 1 > env->tr.limit) {
+        raise_exception_err(env, EXCP_TS, (env->tr.selector & SEL_MASK) | ext);
+    }
+    st->sp = cpu_ld_lin(env, (uint32_t)(env->tr.base + off), 2 << shift);
+    st->sel = cpu_ld_lin(env, (uint32_t)(env->tr.base + off + (2 << shift)), 2);
+}
+
+/* RSPn (ist = 0) or ISTn from the 64-bit TSS. */
+uint64_t tss64_stack(CPUX86State *env, unsigned cpl, unsigned ist, unsigned ext)
+{
+    unsigned off = ist ? 0x24 + (ist - 1) * 8 : 4 + cpl * 8;
+    uint64_t sp;
+
+    if (off + 7 > env->tr.limit) {
+        raise_exception_err(env, EXCP_TS, (env->tr.selector & SEL_MASK) | ext);
+    }
+    sp = cpu_ld_lin(env, env->tr.base + off, 8);
+    if (!is_canonical(sp)) {
+        raise_exception_err(env, EXCP_SS, ext);
+    }
+    return sp;
+}
+
+/* --- far JMP / CALL --- */
 
 /* The target code segment of a far JMP/CALL (SDM vol. 2 JMP, CALL: protected mode). */
 static void check_far_code(CPUX86State *env, uint16_t sel, Desc *d)
@@ -303,9 +353,6 @@ static void check_far_code(CPUX86State *env, uint16_t sel, Desc *d)
     }
     if (!desc_fetch(env, sel, d)) {
         raise_sel(env, EXCP_GP, sel);
-    }
-    if (!(d->hi & DESC_S)) {
-        far_to_system(env, sel, d);
     }
     dpl = desc_dpl(d->hi);
     if (!desc_is_code(d->hi)) {
@@ -342,6 +389,180 @@ static void far_transfer_real(CPUX86State *env, uint16_t sel, uint64_t ip, bool 
     env->next_rip = ip;
 }
 
+/* --- call gates (SDM vol. 3 5.8.3-5.8.6; vol. 2 CALL, JMP) --- */
+
+typedef struct CallGate {
+    uint16_t sel; /* the gate's own selector */
+    uint16_t cs;  /* target code segment */
+    uint64_t offset;
+    unsigned size;   /* slot width pushed: 2, 4 or 8 (16-, 32-, 64-bit gate) */
+    unsigned params; /* stack slots copied to an inner stack (not for 64-bit gates) */
+    Desc code;
+} CallGate;
+
+/*
+ * The gate itself: visible from CPL and RPL, present, and in long mode a 64-bit
+ * gate whose upper half has type 0 (SDM 5.8.3.1).
+ */
+static void read_call_gate(CPUX86State *env, uint16_t sel, const Desc *d, CallGate *g)
+{
+    unsigned dpl = desc_dpl(d->hi);
+
+    if (dpl < cpu_cpl(env) || dpl < (sel & SEL_RPL)) {
+        raise_sel(env, EXCP_GP, sel);
+    }
+    if (!(d->hi & DESC_P)) {
+        raise_sel(env, EXCP_NP, sel);
+    }
+    *g = (CallGate){.sel = sel,
+                    .cs = d->lo >> 16,
+                    .offset = d->lo & 0xffff,
+                    .size = 2,
+                    .params = d->hi & 31};
+    if (desc_type(d->hi) == SYS_CALL_GATE32) {
+        g->offset |= d->hi & 0xffff0000;
+        g->size = 4;
+    }
+    if (env->efer & EFER_LMA) {
+        uint64_t upper = cpu_ld_lin(env, d->addr + 8, 8);
+        if (g->size != 4 || ((upper >> 40) & 0x1f) != 0) {
+            raise_sel(env, EXCP_GP, sel);
+        }
+        g->offset |= (uint64_t)(uint32_t)upper << 32;
+        g->size = 8;
+        g->params = 0;
+    }
+}
+
+/* The gate's code segment: a present code segment the caller may enter. */
+static void check_gate_code(CPUX86State *env, CallGate *g, bool call)
+{
+    unsigned cpl = cpu_cpl(env), dpl;
+    Desc *d = &g->code;
+
+    if (sel_is_null(g->cs)) {
+        raise_exception_err(env, EXCP_GP, 0);
+    }
+    if (!desc_fetch(env, g->cs, d) || !desc_is_code(d->hi)) {
+        raise_sel(env, EXCP_GP, g->cs);
+    }
+    dpl = desc_dpl(d->hi);
+    if (dpl > cpl || (!call && !(d->hi & DESC_C) && dpl != cpl)) {
+        raise_sel(env, EXCP_GP, g->cs);
+    }
+    if ((env->efer & EFER_LMA) && (!(d->hi & DESC_L) || (d->hi & DESC_B))) {
+        raise_sel(env, EXCP_GP, g->cs);
+    }
+    if (!(d->hi & DESC_P)) {
+        raise_sel(env, EXCP_NP, g->cs);
+    }
+}
+
+/* The new stack from the TSS, checked for the new privilege level. */
+static void gate_inner_stack(CPUX86State *env, unsigned cpl, NewStack *st)
+{
+    if (env->efer & EFER_LMA) {
+        st->sp = tss64_stack(env, cpl, 0, 0);
+        st->sel = cpl; /* a null SS carrying the new CPL */
+        st->mask = ~0ull;
+        return;
+    }
+    tss_stack(env, cpl, 0, st);
+    check_stack_segment(env, st->sel, cpl, EXCP_TS, 0, &st->desc);
+    st->mask = (st->desc.hi & DESC_B) ? 0xffffffffull : 0xffff;
+    st->ss_error = st->sel & SEL_MASK;
+}
+
+/* Old SS:ESP, the parameters (copied from the caller's stack), CS:EIP. */
+static unsigned inner_call_frame(CPUX86State *env, const CallGate *g, uint64_t *frame)
+{
+    unsigned n = 0;
+
+    frame[n++] = env->segs[R_SS].selector;
+    frame[n++] = env->regs[R_ESP];
+    for (unsigned i = g->params; i-- > 0;) {
+        frame[n++] = stack_read(env, i * g->size, g->size);
+    }
+    frame[n++] = env->segs[R_CS].selector;
+    frame[n++] = env->next_rip;
+    return n;
+}
+
+/* CALL through a gate to a more privileged non-conforming segment. */
+static void call_gate_inner(CPUX86State *env, const CallGate *g)
+{
+    unsigned cpl = desc_dpl(g->code.hi), n;
+    uint64_t frame[4 + 31];
+    NewStack st;
+
+    gate_inner_stack(env, cpl, &st);
+    check_far_ip(env, g->code.hi, desc_limit(&g->code), g->offset);
+    n = inner_call_frame(env, g, frame);
+    new_stack_push(env, &st, frame, n, g->size);
+    desc_set_accessed(env, &g->code);
+    if (env->efer & EFER_LMA) {
+        seg_load_null_ss64(env, st.sel, cpl);
+    } else {
+        desc_set_accessed(env, &st.desc);
+        seg_set_from_desc(env, R_SS, st.sel, &st.desc);
+    }
+    seg_set_from_desc(env, R_CS, (g->cs & ~SEL_RPL) | cpl, &g->code);
+    set_stack_pointer(env, st.sp, st.mask);
+    env->next_rip = g->offset;
+}
+
+static void call_gate_transfer(CPUX86State *env, uint16_t sel, const Desc *d, bool call)
+{
+    CallGate g;
+
+    read_call_gate(env, sel, d, &g);
+    check_gate_code(env, &g, call);
+    if (call && !(g.code.hi & DESC_C) && desc_dpl(g.code.hi) < cpu_cpl(env)) {
+        call_gate_inner(env, &g);
+        return;
+    }
+    check_far_ip(env, g.code.hi, desc_limit(&g.code), g.offset);
+    desc_set_accessed(env, &g.code);
+    if (call) {
+        push_far_return(env, g.size);
+    }
+    seg_set_from_desc(env, R_CS, (g.cs & ~SEL_RPL) | cpu_cpl(env), &g.code);
+    env->next_rip = g.offset;
+}
+
+/* --- far JMP / CALL: the dispatch --- */
+
+/* A far JMP/CALL to a system descriptor: a call gate, a task gate or a TSS. */
+static void far_to_system(CPUX86State *env, uint16_t sel, const Desc *d, bool call)
+{
+    bool lma = (env->efer & EFER_LMA) != 0;
+
+    switch (desc_type(d->hi)) {
+    case SYS_CALL_GATE32: call_gate_transfer(env, sel, d, call); return;
+    case SYS_CALL_GATE16:
+        if (!lma) {
+            call_gate_transfer(env, sel, d, call);
+            return;
+        }
+        break;
+    case SYS_TASK_GATE:
+    case SYS_TSS16_AVAIL:
+    case SYS_TSS32_AVAIL:
+        if (!lma) {
+            task_far_transfer(env, sel, d, call);
+            return;
+        }
+        break;
+    default: break;
+    }
+    raise_sel(env, EXCP_GP, sel);
+}
+
+static bool far_target_is_system(CPUX86State *env, uint16_t sel, Desc *d)
+{
+    return !sel_is_null(sel) && desc_fetch(env, sel, d) && !(d->hi & DESC_S);
+}
+
 static void far_transfer(CPUX86State *env, const Insn *d, uint16_t sel, uint64_t ip,
                          bool call)
 {
@@ -349,6 +570,10 @@ static void far_transfer(CPUX86State *env, const Insn *d, uint16_t sel, uint64_t
 
     if (!cpu_protected(env)) {
         far_transfer_real(env, sel, ip, call, d->opsize);
+        return;
+    }
+    if (far_target_is_system(env, sel, &cs)) {
+        far_to_system(env, sel, &cs, call);
         return;
     }
     check_far_code(env, sel, &cs);

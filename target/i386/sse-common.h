@@ -5,14 +5,15 @@
  * helper that touches memory may fault (longjmp), so handlers load operands first,
  * then change registers.
  *
- * Register files: MMX register i aliases the significand of x87 physical register
- * i (fpregs[i].mant) whatever TOP is; writing one sets that register's sign and
- * exponent bits to ones. MMX register numbers ignore REX.R/REX.B.
+ * MMX instructions use fpu.h: fpu_mmx_check() first, fpu_mmx_enter() once nothing
+ * can fault, fpu_mmx_get()/fpu_mmx_set() for the registers. MMX register numbers
+ * ignore REX.R/REX.B (fpu_mmx_get/set take them modulo 8).
  */
 #ifndef TARGET_I386_SSE_COMMON_H
 #define TARGET_I386_SSE_COMMON_H
 
 #include "target/i386/access.h"
+#include "target/i386/fpu.h"
 
 /* MXCSR */
 #define MXCSR_IE       (1u << 0)  /* IE invalid-operation flag */
@@ -34,11 +35,6 @@
 #define MXCSR_FLAGS    0x003fu    /* the six exception flags */
 #define MXCSR_MASKS    0x1f80u    /* the six exception masks */
 #define MXCSR_RESET    0x1f80u    /* power-up and reset value */
-/* The MXCSR_MASK that FXSAVE reports: bits LDMXCSR/FXRSTOR accept (DAZ included). */
-#define MXCSR_WRITABLE 0x0000ffffu
-
-/* x87 status word bit that makes MMX instructions raise #MF */
-#define SIMD_FSW_ES 0x0080 /* ES exception summary */
 
 typedef enum SimdAlign { SIMD_UNALIGNED = 0, SIMD_ALIGNED = 1 } SimdAlign;
 
@@ -55,48 +51,11 @@ static inline void sse_check(CPUX86State *env)
     }
 }
 
-/* An instruction on MMX registers: #UD, #NM, then a pending x87 exception. */
-static inline void mmx_check(CPUX86State *env)
-{
-    if (env->cr[0] & CR0_EM) {
-        raise_exception(env, EXCP_UD);
-    }
-    if (env->cr[0] & CR0_TS) {
-        raise_exception(env, EXCP_NM);
-    }
-    if (env->fpus & SIMD_FSW_ES) {
-        raise_exception(env, EXCP_MF);
-    }
-}
-
 /* An instruction with both XMM and MMX operands (MOVQ2DQ, MOVDQ2Q, CVTPI2PS...). */
 static inline void sse_mmx_check(CPUX86State *env)
 {
     sse_check(env);
-    mmx_check(env);
-}
-
-/*
- * The x87 -> MMX transition every MMX instruction makes once it cannot fault any
- * more: TOP = 0 and every tag valid (SDM vol. 1 9.5.1).
- */
-static inline void mmx_enter(CPUX86State *env)
-{
-    env->fpstt = 0;
-    env->fptw = 0;
-}
-
-/* --- registers --- */
-
-static inline uint64_t mmx_get(const CPUX86State *env, unsigned r)
-{
-    return env->fpregs[r & 7].mant;
-}
-
-static inline void mmx_set(CPUX86State *env, unsigned r, uint64_t v)
-{
-    env->fpregs[r & 7].mant = v;
-    env->fpregs[r & 7].exp = 0xffff;
+    fpu_mmx_check(env);
 }
 
 /* --- memory --- */
@@ -139,12 +98,13 @@ static inline void simd_check_seg_write(CPUX86State *env, int seg, uint64_t off,
 }
 
 /* Fault now if any of size bytes at seg:off cannot be written, as a store would. */
-static inline void simd_probe_write(CPUX86State *env, int seg, uint64_t off, unsigned size)
+static inline void simd_probe_write(CPUX86State *env, int seg, uint64_t off,
+                                    unsigned size)
 {
     uint64_t lin;
 
-    if (!(env->hflags & HF_CS64) && (!((env->seg_ok_write >> seg) & 1) ||
-                                     off + size - 1 > env->seg_max[seg])) {
+    if (!(env->hflags & HF_CS64) &&
+        (!((env->seg_ok_write >> seg) & 1) || off + size - 1 > env->seg_max[seg])) {
         simd_check_seg_write(env, seg, off, size);
     }
     lin = seg_linear(env, seg, off);
@@ -162,13 +122,30 @@ static inline void sse_st128(CPUX86State *env, int seg, uint64_t off, const XMMR
     cpu_st(env, seg, off + 8, 8, v->q[1]);
 }
 
+/*
+ * MASKMOVQ/MASKMOVDQU: the bytes of data whose mask byte has its top bit set go to
+ * seg:rDI. The whole span is probed first so a fault never leaves part written.
+ */
+static inline void simd_maskmov(CPUX86State *env, const Insn *d, const uint8_t *data,
+                                const uint8_t *mask, unsigned bytes)
+{
+    uint64_t off = env->regs[R_EDI] & size_mask(d->addrsize);
+
+    simd_probe_write(env, d->seg, off, bytes);
+    for (unsigned i = 0; i < bytes; i++) {
+        if (mask[i] & 0x80) {
+            cpu_st(env, d->seg, off + i, 1, data[i]);
+        }
+    }
+}
+
 /* --- ModRM operands --- */
 
 /* The Qq operand: an MMX register or 8 bytes of memory. */
 static inline uint64_t mmx_ld_rm(CPUX86State *env, const Insn *d)
 {
     if (d->mod == 3) {
-        return mmx_get(env, d->rm);
+        return fpu_mmx_get(env, d->rm);
     }
     return cpu_ld(env, d->seg, insn_ea(env, d), 8);
 }
@@ -227,12 +204,12 @@ static inline void simd_mmx_form(CPUX86State *env, const Insn *d, SimdOp *op)
 {
     XMMReg dst = {0}, src = {0};
 
-    mmx_check(env);
+    fpu_mmx_check(env);
     src.q[0] = mmx_ld_rm(env, d);
-    dst.q[0] = mmx_get(env, d->reg);
+    dst.q[0] = fpu_mmx_get(env, d->reg);
     op(&dst, &src, 8, (uint8_t)d->imm);
-    mmx_enter(env);
-    mmx_set(env, d->reg, dst.q[0]);
+    fpu_mmx_enter(env);
+    fpu_mmx_set(env, d->reg, dst.q[0]);
 }
 
 /* op Vx, Wx with an aligned 16-byte memory operand */
@@ -266,9 +243,11 @@ static inline void simd_sse_form(CPUX86State *env, const Insn *d, SimdOp *op)
     _Static_assert(1, "a use of SIMD_SSE_FORM takes a semicolon")
 
 /* Table rows for the NP (MMX) and 66 (XMM) forms made by SIMD_MMX_SSE_FORMS. */
+/* clang-format off */
 #define SIMD_ROWS(map, opcode, name)                                                     \
     {map, opcode, ANY, ANY, ANY, MP_NONE, 0, op_##name##_Pq_Qq, #name},                  \
-        {map, opcode, ANY, ANY, ANY, MP_66, 0, op_##name##_Vx_Wx, #name}
+    {map, opcode, ANY, ANY, ANY, MP_66, 0, op_##name##_Vx_Wx, #name}
+/* clang-format on */
 
 /* --- saturation --- */
 

@@ -1,0 +1,237 @@
+/*
+ * Debug registers and debug exceptions: DR0-DR7 and MOV DRn, instruction and data
+ * breakpoints, single-step and general detect (Intel SDM vol. 3 chapter 17, vol. 2
+ * MOV-Move to/from Debug Registers; AMD APM vol. 2 chapter 13). How the exec loop
+ * and the MMU call in is described in debug.h.
+ *
+ * Instruction breakpoints are faults, checked before the instruction runs unless
+ * EFLAGS.RF says the instruction was already reported. Data breakpoints and
+ * single-step are traps, reported together after the instruction completed; a
+ * faulting instruction reports neither (its hits are forgotten before the next one).
+ * I/O breakpoints (R/W = 10 with CR4.DE) are not implemented.
+ */
+#include "target/i386/debug.h"
+#include "target/i386/access.h"
+#include "target/i386/insn.h"
+#include "util/log.h"
+
+/*
+ * Data breakpoint hits of the instruction being executed. CPUX86State has no field
+ * for them yet; the DR4 slot of env->dr serves meanwhile, since DR4 is never a
+ * register of its own (it aliases DR6 or is #UD).
+ */
+static uint64_t *pending_hits(CPUX86State *env)
+{
+    return &env->dr[4];
+}
+
+/* --- DR7 fields of breakpoint n --- */
+
+static bool bp_enabled(const CPUX86State *env, int n)
+{
+    return (env->dr[7] >> (2 * n)) & 3;
+}
+
+static unsigned bp_rw(const CPUX86State *env, int n)
+{
+    return (env->dr[7] >> (DR7_RW_SHIFT + 4 * n)) & 3;
+}
+
+/* LEN: 00 one byte, 01 two, 11 four, 10 eight (long-mode capable processors). */
+static unsigned bp_len(const CPUX86State *env, int n)
+{
+    static const uint8_t lengths[4] = {1, 2, 8, 4};
+    return lengths[(env->dr[7] >> (DR7_RW_SHIFT + 2 + 4 * n)) & 3];
+}
+
+/* The breakpoint covers its length, aligned down (SDM 17.2.5). */
+static uint64_t bp_start(const CPUX86State *env, int n)
+{
+    return env->dr[n] & ~(uint64_t)(bp_len(env, n) - 1);
+}
+
+static bool bp_watches_data(const CPUX86State *env, int n)
+{
+    unsigned rw = bp_rw(env, n);
+    return bp_enabled(env, n) && (rw == DR_RW_WRITE || rw == DR_RW_ACCESS);
+}
+
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+    return a < b + blen && b < a + alen;
+}
+
+/* --- the exec loop's side --- */
+
+bool debug_insn_breakpoint_hit(CPUX86State *env)
+{
+    uint64_t pc = seg_linear(env, R_CS, env->rip);
+    uint32_t hits = 0;
+
+    *pending_hits(env) = 0;
+    if (env->eflags & RF_MASK) {
+        return false;
+    }
+    for (int n = 0; n < 4; n++) {
+        if (bp_enabled(env, n) && bp_rw(env, n) == DR_RW_EXEC && bp_start(env, n) == pc) {
+            hits |= DR6_B0 << n;
+        }
+    }
+    if (!hits) {
+        return false;
+    }
+    env->dr[6] = (env->dr[6] & ~(uint64_t)DR6_BMASK) | hits;
+    env->dr[7] &= ~(uint64_t)DR7_GD; /* the handler may use the debug registers */
+    return true;
+}
+
+void debug_after_insn(CPUX86State *env, uint32_t eflags_before)
+{
+    uint32_t status = (uint32_t)*pending_hits(env);
+
+    *pending_hits(env) = 0;
+    if (eflags_before & RF_MASK) {
+        env->eflags &= ~RF_MASK; /* the instruction RF protected has completed */
+    }
+    if (eflags_before & TF_MASK) {
+        status |= DR6_BS;
+    }
+    if (!status) {
+        return;
+    }
+    if (status & DR6_BMASK) {
+        env->dr[6] &= ~(uint64_t)DR6_BMASK;
+    }
+    env->dr[6] |= status;
+    env->dr[7] &= ~(uint64_t)DR7_GD;
+    raise_exception(env, EXCP_DB);
+}
+
+/* --- the MMU's side --- */
+
+bool debug_data_armed(const CPUX86State *env)
+{
+    for (int n = 0; n < 4; n++) {
+        if (bp_watches_data(env, n)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool debug_page_watched(const CPUX86State *env, uint64_t page)
+{
+    for (int n = 0; n < 4; n++) {
+        if (bp_watches_data(env, n) && ranges_overlap(bp_start(env, n), bp_len(env, n),
+                                                      page & PAGE_MASK, PAGE_SIZE)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void debug_check_data_access(CPUX86State *env, uint64_t lin, unsigned size, bool write)
+{
+    for (int n = 0; n < 4; n++) {
+        if (bp_watches_data(env, n) && (write || bp_rw(env, n) == DR_RW_ACCESS) &&
+            ranges_overlap(bp_start(env, n), bp_len(env, n), lin, size)) {
+            *pending_hits(env) |= DR6_B0 << n;
+        }
+    }
+}
+
+/* --- MOV DRn --- */
+
+/* DR4/DR5 alias DR6/DR7 unless CR4.DE; DR8-15 do not exist. */
+static unsigned dr_index(CPUX86State *env, unsigned n)
+{
+    if (n == 4 || n == 5) {
+        if (env->cr[4] & CR4_DE) {
+            raise_exception(env, EXCP_UD);
+        }
+        return n + 2;
+    }
+    if (n > 7) {
+        raise_exception(env, EXCP_UD);
+    }
+    return n;
+}
+
+/* DR7.GD: any debug-register access is a #DB fault with DR6.BD (SDM 17.2.4). */
+static void check_general_detect(CPUX86State *env)
+{
+    if (env->dr[7] & DR7_GD) {
+        env->dr[6] |= DR6_BD;
+        env->dr[7] &= ~(uint64_t)DR7_GD;
+        raise_exception(env, EXCP_DB);
+    }
+}
+
+uint64_t debug_read_dr(CPUX86State *env, unsigned n)
+{
+    unsigned dr = dr_index(env, n);
+
+    check_general_detect(env);
+    return env->dr[dr];
+}
+
+static uint64_t dr7_value(CPUX86State *env, uint64_t v)
+{
+    for (int n = 0; n < 4; n++) {
+        if (((v >> (DR7_RW_SHIFT + 4 * n)) & 3) == DR_RW_IO && ((v >> (2 * n)) & 3) &&
+            (env->cr[4] & CR4_DE)) {
+            log_unimp("I/O breakpoint in DR7 %#" PRIx64 " never triggers\n", v);
+        }
+    }
+    return (v & ~(uint64_t)DR7_ZERO) | DR7_FIXED;
+}
+
+void debug_write_dr(CPUX86State *env, unsigned n, uint64_t v)
+{
+    unsigned dr = dr_index(env, n);
+
+    if (dr >= 6 && (v >> 32)) {
+        raise_exception_err(env, EXCP_GP, 0);
+    }
+    check_general_detect(env);
+    if (dr == 6) {
+        env->dr[6] = (v & DR6_WRITABLE) | DR6_FIXED;
+        return;
+    }
+    env->dr[dr] = dr == 7 ? dr7_value(env, v) : v;
+    tlb_flush(env); /* pages now watched, or no longer, change their TLB entries */
+}
+
+/* The register operand is always ModRM.rm, whatever mod says; 64 bits in 64-bit mode. */
+static unsigned dr_operand_size(const CPUX86State *env)
+{
+    return cpu_is_64bit(env) ? 8 : 4;
+}
+
+static void require_cpl0(CPUX86State *env)
+{
+    if (cpu_cpl(env) != 0) {
+        raise_exception_err(env, EXCP_GP, 0);
+    }
+}
+
+static void op_mov_Rd_Dd(CPUX86State *env, const Insn *d)
+{
+    uint64_t v;
+
+    require_cpl0(env);
+    v = debug_read_dr(env, d->reg);
+    set_reg(env, d->rm, dr_operand_size(env), true, v);
+}
+
+static void op_mov_Dd_Rd(CPUX86State *env, const Insn *d)
+{
+    require_cpl0(env);
+    debug_write_dr(env, d->reg, get_reg(env, d->rm, dr_operand_size(env), true));
+}
+
+static const InsnDef debug_insns[] = {
+    {MAP_0F, 0x21, ANY, ANY, ANY, ANY, 0, op_mov_Rd_Dd, "mov"},
+    {MAP_0F, 0x23, ANY, ANY, ANY, ANY, IF_EXIT, op_mov_Dd_Rd, "mov"},
+};
+INSN_TABLE(debug_insns)

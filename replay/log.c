@@ -313,6 +313,7 @@ struct ReplayLogWriter {
     uint64_t size;
     GByteArray *raw; /* events of the chunk being built */
     uint32_t n_events;
+    uint64_t total_events; /* in the whole log so far: the next event's number */
     uint64_t chunk_base_icount;
     uint64_t last_icount;
     GArray *index;       /* ChunkIndexEntry for each chunk written */
@@ -519,6 +520,7 @@ bool replay_log_write_event(ReplayLogWriter *w, uint8_t kind, uint64_t icount,
     leb128_put_u64(w->raw, len);
     g_byte_array_append(w->raw, payload, len);
     w->n_events++;
+    w->total_events++;
     w->last_icount = icount;
     return true;
 }
@@ -531,6 +533,11 @@ bool replay_log_writer_flush(ReplayLogWriter *w, Error **errp)
 uint64_t replay_log_writer_size(const ReplayLogWriter *w)
 {
     return w->size;
+}
+
+uint64_t replay_log_writer_events(const ReplayLogWriter *w)
+{
+    return w->total_events;
 }
 
 static bool writer_finish(ReplayLogWriter *w, Error **errp)
@@ -581,6 +588,7 @@ struct ReplayLogReader {
     bool truncated;
     char *failure; /* the first corruption found, repeated on later reads */
     GArray *index; /* ChunkIndexEntry for each chunk read: the expected trailer */
+    GArray *first_seq; /* uint64_t, parallel to index: number of its first event */
     uint8_t *stored;
     uint8_t *raw;
     uint64_t chunk_offset;
@@ -689,6 +697,7 @@ static ReplayLogReader *reader_new(int fd, const char *path, uint64_t file_size)
     r->file_size = file_size;
     r->header = replay_log_header_new();
     r->index = g_array_new(false, false, sizeof(ChunkIndexEntry));
+    r->first_seq = g_array_new(false, false, sizeof(uint64_t));
     return r;
 }
 
@@ -746,6 +755,7 @@ void replay_log_reader_close(ReplayLogReader *r)
     replay_log_header_free(r->header);
     g_free(r->failure);
     g_array_unref(r->index);
+    g_array_unref(r->first_seq);
     g_free(r->stored);
     g_free(r->raw);
 #if CONFIG_ZSTD
@@ -992,6 +1002,7 @@ static void reader_accept_chunk(ReplayLogReader *r, const ChunkHeader *ch,
     ChunkIndexEntry entry = {r->chunk_offset, ch->base_icount, last_icount};
 
     g_array_append_val(r->index, entry);
+    g_array_append_val(r->first_seq, r->seq);
     reader_start_cursor(r, ch, &r->cursor);
     r->events_left = ch->n_events;
     r->icount = last_icount;
@@ -1071,4 +1082,140 @@ int replay_log_read_event(ReplayLogReader *r, ReplayEvent *ev, Error **errp)
     assert(ok);
     r->events_left--;
     return 1;
+}
+
+/* ---- seeking ---- */
+
+/* The chunk already read that holds event seq, or -1 if none does. */
+static int reader_known_chunk(const ReplayLogReader *r, uint64_t seq)
+{
+    guint lo = 0, hi = r->first_seq->len;
+
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (g_array_index(r->first_seq, uint64_t, mid) <= seq) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if (lo == 0 || (lo == r->first_seq->len && seq >= r->seq)) {
+        return -1;
+    }
+    return (int)lo - 1;
+}
+
+/* Forget chunk i and the chunks after it, so that the next load reads chunk i again. */
+static void reader_rewind_to_chunk(ReplayLogReader *r, guint i)
+{
+    const ChunkIndexEntry *e = &g_array_index(r->index, ChunkIndexEntry, i);
+
+    r->next_chunk = e->offset;
+    r->icount = e->base_icount;
+    r->seq = g_array_index(r->first_seq, uint64_t, i);
+    g_array_set_size(r->index, i);
+    g_array_set_size(r->first_seq, i);
+    r->events_left = 0;
+    r->finished = r->truncated = false;
+}
+
+/* Load chunks until the current one holds event seq (or the log ends right before it). */
+static bool reader_load_through(ReplayLogReader *r, uint64_t seq, Error **errp)
+{
+    Error *err = NULL;
+
+    while (r->seq <= seq) {
+        int ret = r->finished ? 0 : reader_load_chunk(r, &err);
+        if (ret < 0) {
+            reader_fail(r, err, errp);
+            return false;
+        }
+        if (ret == 0) {
+            if (seq == r->seq) {
+                return true; /* positioned at the very end */
+            }
+            error_setg(errp, "%s: cannot seek to event %" PRIu64 ": the log holds %" PRIu64
+                       " events", r->path, seq, r->seq);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool replay_log_reader_seek(ReplayLogReader *r, uint64_t seq, Error **errp)
+{
+    int i = reader_known_chunk(r, seq);
+    uint64_t first;
+    ReplayEvent ev;
+
+    g_clear_pointer(&r->failure, g_free);
+    if (i >= 0) {
+        reader_rewind_to_chunk(r, (guint)i);
+    } else {
+        r->events_left = 0; /* the chunk being read lies before seq */
+    }
+    if (!reader_load_through(r, seq, errp)) {
+        return false;
+    }
+    if (r->events_left == 0) {
+        return true;
+    }
+    first = g_array_index(r->first_seq, uint64_t, r->first_seq->len - 1);
+    for (uint64_t n = first; n < seq; n++) {
+        bool ok = cursor_next(r, &r->cursor, &ev, NULL);
+        assert(ok); /* the chunk's events were all parsed when it was loaded */
+        r->events_left--;
+    }
+    return true;
+}
+
+/* A clean log's trailer gives the last icount without reading the events. */
+static bool reader_trailer_last_icount(ReplayLogReader *r, uint64_t *icount)
+{
+    uint8_t tail[TAIL_LEN], fixed[8];
+    g_autofree uint8_t *entries = NULL;
+    uint64_t index_offset, count, entries_len;
+
+    if (r->file_size < r->next_chunk + INDEX_FIXED_LEN + TAIL_LEN ||
+        !reader_pread(r, r->file_size - TAIL_LEN, tail, TAIL_LEN, NULL) ||
+        memcmp(tail, TAIL_MAGIC, MAGIC_LEN) != 0) {
+        return false;
+    }
+    index_offset = get_u64(tail + 4);
+    if (index_offset < r->next_chunk || index_offset > r->file_size - INDEX_FIXED_LEN ||
+        !reader_pread(r, index_offset, fixed, sizeof(fixed), NULL) ||
+        memcmp(fixed, INDEX_MAGIC, MAGIC_LEN) != 0) {
+        return false;
+    }
+    count = get_u32(fixed + 4);
+    entries_len = count * INDEX_ENTRY_LEN;
+    if (index_offset + INDEX_FIXED_LEN + entries_len + TAIL_LEN != r->file_size) {
+        return false;
+    }
+    entries = g_malloc(entries_len + 4);
+    if (!reader_pread(r, index_offset + 8, entries, entries_len + 4, NULL) ||
+        crc32c(0, entries, entries_len) != get_u32(entries + entries_len)) {
+        return false;
+    }
+    *icount = count ? get_u64(entries + entries_len - 8) : 0;
+    return true;
+}
+
+bool replay_log_last_icount(const char *path, uint64_t *icount, Error **errp)
+{
+    ReplayLogReader *r = replay_log_reader_open(path, errp);
+    ReplayEvent ev;
+    int ret = 1;
+
+    if (!r) {
+        return false;
+    }
+    *icount = 0;
+    if (!reader_trailer_last_icount(r, icount)) {
+        while ((ret = replay_log_read_event(r, &ev, errp)) > 0) {
+            *icount = ev.icount;
+        }
+    }
+    replay_log_reader_close(r);
+    return ret >= 0;
 }

@@ -8,6 +8,9 @@
 #include "system/main-loop.h"
 #include "hw/machine.h"
 #include "hw/loader.h"
+#include "hw/i386/pc.h"
+#include "hw/i386/linux-boot.h"
+#include "target/i386/cpuid.h"
 #include "chardev/char.h"
 #include "crypto/guest-random.h"
 #include "replay/replay.h"
@@ -46,6 +49,9 @@ void machine_config_free(MachineConfig *c)
         return;
     }
     g_free(c->machine);
+    g_free(c->kernel_boot);
+    g_free(c->cpu_model);
+    g_free(c->rtc_base);
     g_free(c->kernel);
     g_free(c->initrd);
     g_free(c->append);
@@ -65,29 +71,75 @@ static void set_str(char **dst, const char *v)
     *dst = g_strdup(v);
 }
 
+static bool opt_machine_prop(MachineConfig *c, const char *prop, Error **errp)
+{
+    KernelBootMode mode;
+
+    if (g_str_has_prefix(prop, "kernel-boot=")) {
+        if (!kernel_boot_mode_parse(prop + 12, &mode, errp)) {
+            return false;
+        }
+        set_str(&c->kernel_boot, prop + 12);
+        return true;
+    }
+    if (!strcmp(prop, "type=pc")) {
+        return true;
+    }
+    error_setg(errp, "unknown property '%s' (the pc machine has kernel-boot=auto|pvh|"
+               "bzimage)", prop);
+    return false;
+}
+
 static bool opt_machine(MachineConfig *c, const char *arg, Error **errp)
 {
     g_auto(GStrv) parts = g_strsplit(arg, ",", -1);
+    int first = 0;
 
     if (!strcmp(parts[0], "help")) {
-        printf("Supported machines are:\npc                   Standard PC (the default)\n");
+        printf("Supported machines are:\npc                   Standard PC (i440FX + "
+               "PIIX3, the default)\n");
         return true;
     }
-    if (strcmp(parts[0], "pc") && strncmp(parts[0], "type=", 5)) {
-        error_setg(errp, "unsupported machine type '%s' (use -machine help)",
-                   parts[0]);
-        return false;
+    if (strchr(parts[0], '=') == NULL) {
+        if (strcmp(parts[0], "pc")) {
+            error_setg(errp, "unsupported machine type '%s' (use -machine help)",
+                       parts[0]);
+            return false;
+        }
+        first = 1;
     }
-    if (parts[0][0] == 't' && strcmp(parts[0] + 5, "pc")) {
-        error_setg(errp, "unsupported machine type '%s'", parts[0] + 5);
-        return false;
-    }
-    if (parts[1]) {
-        error_setg(errp, "unknown property '%s' (the pc machine has none yet)",
-                   parts[1]);
-        return false;
+    for (int i = first; parts[i]; i++) {
+        if (!opt_machine_prop(c, parts[i], errp)) {
+            return false;
+        }
     }
     set_str(&c->machine, "pc");
+    return true;
+}
+
+static bool opt_cpu(MachineConfig *c, const char *arg, Error **errp)
+{
+    if (!strcmp(arg, "help")) {
+        cpu_model_print_help(stdout);
+        return true;
+    }
+    set_str(&c->cpu_model, arg);
+    return true;
+}
+
+static bool opt_rtc(MachineConfig *c, const char *arg, Error **errp)
+{
+    g_auto(GStrv) parts = g_strsplit(arg, ",", -1);
+
+    for (int i = 0; parts[i]; i++) {
+        if (g_str_has_prefix(parts[i], "base=")) {
+            set_str(&c->rtc_base, parts[i] + 5);
+        } else if (strcmp(parts[i], "clock=vm")) {
+            error_setg(errp, "unknown option '%s' (expected base=utc|localtime|DATE, "
+                       "clock=vm)", parts[i]);
+            return false;
+        }
+    }
     return true;
 }
 
@@ -269,13 +321,14 @@ static const VlOption vl_options[] = {
     {"D", NULL, "FILE", opt_logfile, "write the log to FILE"},
     {"accel", NULL, "tcg", opt_accel, "accelerator (only tcg)"},
     {"smp", NULL, "1", opt_smp, "number of CPUs (only 1)"},
-    {"cpu", NULL, "MODEL", opt_not_yet, "CPU model (not implemented yet)"},
+    {"cpu", NULL, "MODEL", opt_cpu, "CPU model ('help' lists them)"},
     {"bios", NULL, "FILE", opt_not_yet, "firmware (not implemented yet)"},
     {"monitor", NULL, "DEV", opt_not_yet, "human monitor (not implemented yet)"},
     {"gdb", NULL, "DEV", opt_not_yet, "gdb server (not implemented yet)"},
     {"s", NULL, NULL, opt_not_yet, "gdb server on tcp::1234 (not implemented yet)"},
     {"S", NULL, NULL, opt_not_yet, "start paused (not implemented yet)"},
-    {"rtc", NULL, "OPTS", opt_not_yet, "RTC options (not implemented yet)"},
+    {"rtc", NULL, "base=utc|localtime|DATE", opt_rtc, "RTC start time (default: the "
+                                                       "host clock, in UTC)"},
     {"drive", NULL, "OPTS", opt_not_yet, "disks (not implemented yet)"},
     {"netdev", NULL, "OPTS", opt_not_yet, "networking (not implemented yet)"},
     {"loadvm", NULL, "NAME", opt_not_yet, "snapshots (not implemented yet)"},
@@ -325,7 +378,7 @@ static bool vl_answers_help(const VlOption *o, const char *arg)
     }
     return arg && (!strcmp(arg, "help") || g_str_has_suffix(arg, ",help")) &&
            (o->fn == opt_machine || o->fn == opt_chardev || o->fn == opt_device ||
-            o->fn == opt_log);
+            o->fn == opt_log || o->fn == opt_cpu);
 }
 
 VlParseResult vl_parse_args(MachineConfig *c, int argc, char **argv, Error **errp)
@@ -409,7 +462,18 @@ GPtrArray *vl_config_to_args(const MachineConfig *c)
     g_autofree char *ic = vl_icount_time_opts();
     g_autofree char *seed = g_strdup_printf("%" PRIu64, c->seed);
 
-    add_arg(a, "-machine", c->machine);
+    g_autofree char *machine =
+        c->kernel_boot ? g_strdup_printf("%s,kernel-boot=%s", c->machine, c->kernel_boot)
+                       : g_strdup(c->machine);
+
+    add_arg(a, "-machine", machine);
+    if (c->cpu_model) {
+        add_arg(a, "-cpu", c->cpu_model);
+    }
+    if (c->rtc_base) {
+        g_autofree char *rtc = g_strdup_printf("base=%s", c->rtc_base);
+        add_arg(a, "-rtc", rtc);
+    }
     add_arg(a, "-m", mem);
     if (c->kernel) {
         add_arg(a, "-kernel", c->kernel);
@@ -470,8 +534,12 @@ static bool list_differs(const GPtrArray *a, const GPtrArray *b)
 
 char *vl_config_diff(const MachineConfig *a, const MachineConfig *b)
 {
-    if (str_differs(a->machine, b->machine)) {
+    if (str_differs(a->machine, b->machine) || str_differs(a->kernel_boot, b->kernel_boot)) {
         return g_strdup("-machine");
+    } else if (str_differs(a->cpu_model, b->cpu_model)) {
+        return g_strdup("-cpu");
+    } else if (str_differs(a->rtc_base, b->rtc_base)) {
+        return g_strdup("-rtc");
     } else if (a->ram_size != b->ram_size) {
         return g_strdup("-m");
     } else if (!a->kernel != !b->kernel) {
@@ -661,20 +729,20 @@ static bool vl_declare_images(const MachineConfig *c, Error **errp)
 static Machine *vl_build_machine(const MachineConfig *c, Error **errp)
 {
     Machine *m = machine_new(c->machine, c->ram_size);
+    PCMachineOptions pc = {c->cpu_model, c->rtc_base, c->kernel_boot};
+    KernelBootMode mode = KERNEL_BOOT_AUTO;
 
     m->cpu = cpu_x86_new(m);
-    if (!vl_add_chardevs(c, errp) || !vl_add_serials(m, c, errp) ||
-        !vl_add_debugcon(m, c, errp) ||
+    if (!pc_machine_init(m, &pc, errp) || !vl_add_chardevs(c, errp) ||
+        !vl_add_serials(m, c, errp) || !vl_add_debugcon(m, c, errp) ||
         !machine_add_device(m, "ioport80", NULL, errp) ||
         !vl_add_user_devices(m, c, errp)) {
         return NULL;
     }
-    if (!c->kernel) {
-        error_setg(errp, "no -kernel given (firmware boot with -bios is not "
-                         "implemented yet)");
+    if (c->kernel_boot && !kernel_boot_mode_parse(c->kernel_boot, &mode, errp)) {
         return NULL;
     }
-    if (!pc_load_kernel(m, c->kernel, c->append, c->initrd, errp)) {
+    if (!pc_load_kernel(m, c->kernel, c->append, c->initrd, mode, errp)) {
         return NULL;
     }
     return m;

@@ -2,23 +2,29 @@
  * The exec loop: find a block, run its instructions' handlers one after another,
  * and deliver interrupts and exceptions at instruction boundaries.
  *
- * icount is exact: the loop never runs past the budget, stopping mid-block if need
- * be, and icount.count is incremented after every instruction, so whatever reads it
- * (RDTSC through the virtual clock, STI/MOV SS shadows, device models reached by
- * I/O or MMIO, replay hooks, exception delivery) sees exactly the instructions
- * retired before the current one. Batching the count per block would need every such
- * reader to ask the engine for the count first; measured on the bench guest, the
- * per-instruction increment costs about 1% (see tests/bench/README), so exactness
- * by construction wins.
+ * icount is exact at every instruction. The loop never runs past the budget,
+ * stopping mid-block if need be, and icount.count is incremented after each
+ * instruction. Batching it per block was considered and rejected: the count is read
+ * directly, in the middle of instructions, by code outside the engine (RDTSC and
+ * RDMSR through the virtual clock, the STI/MOV SS shadows, device models reached by
+ * port I/O or MMIO, replay hooks such as RDRAND's, exception delivery), so a batched
+ * count would need each of those readers to ask the engine to settle it first, and
+ * one forgotten reader would be a replay divergence. The increment is one host
+ * instruction of about 115 per guest instruction on the bench guest (under 1%;
+ * tests/bench/README.md), so exactness by construction wins.
  *
- * Interrupt deliverability is re-examined at every boundary where it can have
- * changed: everything that can make an interrupt deliverable or stop the CPU (an IRQ
- * line change, a device access, a dropped block, IF set, the end of an STI/MOV SS
- * shadow, HLT) either sets exit_request or is an IF_EXIT instruction, which ends its
- * block. So after a block that ended neither way, and with no interrupt pending, the
- * loop goes straight to the next block (through the previous block's chain) and skips
- * the full boundary checks. Interrupts are therefore taken at the same instruction in
- * every run.
+ * Between blocks the loop does the full boundary work (free dropped blocks, leave
+ * for the main loop, take an interrupt, halt) only where something can have changed:
+ * everything that can make an interrupt deliverable or stop the CPU (an IRQ line
+ * change, a device access, a dropped block, IF set, the end of an STI/MOV SS shadow,
+ * HLT, a mode change) either sets exit_request or is an IF_EXIT instruction, which
+ * ends its block. After a block that ended neither way, with no interrupt pending
+ * and budget left, the loop goes straight to the next block through the previous
+ * block's chain (its cached successor). Interrupts are therefore taken at the same
+ * instruction in every run.
+ *
+ * Build with -DEXEC_NO_CHAIN to do the full boundary work and lookup after every
+ * block (the plain path the chained one must match).
  */
 #include "system/cpu-exec.h"
 #include "system/icount.h"
@@ -27,6 +33,12 @@
 #include "target/i386/flags.h"
 #include "replay/replay.h"
 #include "util/log.h"
+
+#ifdef EXEC_NO_CHAIN
+#define EXEC_CHAINING false
+#else
+#define EXEC_CHAINING true
+#endif
 
 static bool irq_shadowed(const CPUX86State *env)
 {
@@ -52,8 +64,9 @@ static void exec_take_irq(CPUX86State *env)
     }
     replay_interrupt(vector);
     env->halted = false;
-    log_mask_printf(LOG_INT, "interrupt 0x%02x at %04x:%08" PRIx64 " icount %" PRIu64 "\n",
-                    vector, env->segs[R_CS].selector, env->rip, icount.count);
+    log_mask_printf(LOG_INT,
+                    "interrupt 0x%02x at %04x:%08" PRIx64 " icount %" PRIu64 "\n", vector,
+                    env->segs[R_CS].selector, env->rip, icount.count);
     cpu_do_interrupt(env, vector, false, false, 0, env->rip);
 }
 
@@ -67,9 +80,8 @@ static void exec_log_block(CPUX86State *env, const TranslationBlock *tb)
 }
 
 /* Run instructions [0, n) of tb (n >= 1); stops early when one asks for an exit. */
-static inline __attribute__((always_inline)) void exec_block(CPUX86State *env,
-                                                         const TranslationBlock *tb,
-                                                         uint32_t n)
+static inline __attribute__((always_inline)) void
+exec_block(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
 {
     const Insn *d = tb->insns, *end = tb->insns + n;
     const uint64_t ip_mask = tb->ip_mask;
@@ -122,8 +134,7 @@ static BoundaryResult exec_boundary(CPUX86State *env, ExecResult *result)
     if (env->mem->generation != mmu_state(env)->generation) {
         tlb_flush_all(env);
     }
-    if (runstate_shutdown_requested() || runstate_reset_pending() ||
-        env->stop_request) {
+    if (runstate_shutdown_requested() || runstate_reset_pending() || env->stop_request) {
         env->stop_request = false;
         *result = EXEC_EXIT;
         return BOUNDARY_RETURN;
@@ -142,7 +153,8 @@ static BoundaryResult exec_boundary(CPUX86State *env, ExecResult *result)
 static bool exec_may_chain(const CPUX86State *env, const TranslationBlock *tb,
                            uint64_t stop_at)
 {
-    return !(env->exit_request | tb->ends_with_exit | irq_pending(env)) &&
+    return EXEC_CHAINING &&
+           !(env->exit_request | tb->ends_with_exit | irq_pending(env)) &&
            icount.count < stop_at;
 }
 
@@ -177,12 +189,11 @@ static void exec_chain(CPUX86State *env, TranslationBlock *tb, uint64_t stop_at)
         }
         tb = exec_next_tb(env, e, tb);
         n = stop_at - icount.count < tb->ninsns ? (uint32_t)(stop_at - icount.count)
-                                                 : tb->ninsns;
+                                                : tb->ninsns;
     }
 }
 
-static __attribute__((noinline)) ExecResult exec_loop(CPUX86State *env,
-                                                     uint64_t stop_at)
+static __attribute__((noinline)) ExecResult exec_loop(CPUX86State *env, uint64_t stop_at)
 {
     const bool logging = log_enabled(LOG_CPU | LOG_EXEC);
     ExecResult result;

@@ -13,11 +13,15 @@
  * bumps the engine's epoch, which cuts every chain at once, and clears the jump
  * cache entries concerned; dropped blocks are freed only between blocks, since the
  * one running may be among them.
+ *
+ * Build with -DTB_PAGE_GRANULAR_SMC to treat any write to a page with code as a write
+ * to all of its blocks (the plain path the chunked one refines).
  */
 #include "accel/tcg/tb.h"
 #include "hw/machine.h"
 
-#define TB_HASH_BITS 16
+#define TB_HASH_BITS  16
+#define TB_MAX_BLOCKS (1u << 20)
 
 /* CPUs with translated code, so a write found by the memory API reaches their caches. */
 static GPtrArray *engine_cpus;
@@ -29,6 +33,7 @@ TBEngine *tb_engine_get(CPUX86State *env)
     if (!e) {
         e = g_new0(TBEngine, 1);
         e->hash_bits = TB_HASH_BITS;
+        e->max_tbs = TB_MAX_BLOCKS;
         e->hash = g_new0(TranslationBlock *, 1u << TB_HASH_BITS);
         e->pages = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
         e->graveyard = g_ptr_array_new_with_free_func(g_free);
@@ -93,9 +98,26 @@ static unsigned tb_hash(const TBEngine *e, uint64_t phys_pc, uint32_t hflags)
     return (unsigned)(h >> (64 - e->hash_bits));
 }
 
+/*
+ * The jump cache groups the slots of one linear page together (the page number picks
+ * a group, the offset a slot in it), so INVLPG clears one group, not the whole cache.
+ */
+#define TB_JMP_GROUP_BITS 6
+#define TB_JMP_GROUP_SIZE (1u << TB_JMP_GROUP_BITS)
+
+static unsigned jmp_cache_group(uint64_t pc)
+{
+    unsigned groups = TB_JMP_CACHE_BITS - TB_JMP_GROUP_BITS;
+    uint64_t page = pc >> PAGE_BITS;
+
+    return (unsigned)((page ^ (page >> groups)) & ((1u << groups) - 1))
+           << TB_JMP_GROUP_BITS;
+}
+
 static unsigned jmp_cache_index(uint64_t pc)
 {
-    return (unsigned)((pc ^ (pc >> TB_JMP_CACHE_BITS)) & (TB_JMP_CACHE_SIZE - 1));
+    return jmp_cache_group(pc) |
+           (unsigned)((pc ^ (pc >> TB_JMP_GROUP_BITS)) & (TB_JMP_GROUP_SIZE - 1));
 }
 
 void tb_flush_jump_cache(CPUX86State *env)
@@ -104,6 +126,20 @@ void tb_flush_jump_cache(CPUX86State *env)
 
     if (e) {
         memset(e->jmp_cache, 0, sizeof(e->jmp_cache));
+        e->epoch++;
+    }
+}
+
+/* The blocks starting on lin's page, or on the page before (they may run into it). */
+void tb_flush_jump_cache_page(CPUX86State *env, uint64_t lin)
+{
+    TBEngine *e = env->engine;
+
+    if (e) {
+        memset(&e->jmp_cache[jmp_cache_group(lin)], 0,
+               TB_JMP_GROUP_SIZE * sizeof(void *));
+        memset(&e->jmp_cache[jmp_cache_group(lin - PAGE_SIZE)], 0,
+               TB_JMP_GROUP_SIZE * sizeof(void *));
         e->epoch++;
     }
 }
@@ -186,6 +222,9 @@ static PageDesc *page_find_or_create(TBEngine *e, uint64_t page)
 /* Chunks [off, off + len) covers; len >= 1 and the range lies within one page. */
 static uint64_t chunk_mask(unsigned off, unsigned len)
 {
+#ifdef TB_PAGE_GRANULAR_SMC
+    return ~0ull;
+#endif
     unsigned first = off >> TB_CHUNK_BITS, last = (off + len - 1) >> TB_CHUNK_BITS;
     uint64_t upto_last = last == 63 ? ~0ull : (2ull << last) - 1;
 
@@ -310,6 +349,9 @@ static bool tb_overlaps(const TranslationBlock *tb, uint64_t page, unsigned off,
 {
     int i = tb_page_index(tb, page);
 
+#ifdef TB_PAGE_GRANULAR_SMC
+    return true;
+#endif
     return off < tb->page_off[i] + tb->page_len[i] && tb->page_off[i] < off + len;
 }
 
@@ -357,16 +399,16 @@ void tb_notify_code_write(CPUX86State *env, uint64_t phys, unsigned len)
 
     for (guint i = 0; i < engine_cpus->len; i++) {
         CPUX86State *cpu = engine_cpus->pdata[i];
-        PageDesc *pd = page_find(cpu->engine, page);
-        if (cpu->mem == env->mem && pd && (pd->code_chunks & chunks)) {
+        PageDesc *pd = cpu->mem == env->mem ? page_find(cpu->engine, page) : NULL;
+        if (pd && (pd->code_chunks & chunks)) {
             tb_invalidate_cpu_page(cpu, page, phys & ~PAGE_MASK, len);
         }
     }
 }
 
 /* Region offsets [offset, offset + len) of ram, as env's physical pages. */
-static void tb_invalidate_cpu_range(CPUX86State *env, MemoryRegion *ram,
-                                    uint64_t offset, uint64_t len)
+static void tb_invalidate_cpu_range(CPUX86State *env, MemoryRegion *ram, uint64_t offset,
+                                    uint64_t len)
 {
     const AddressSpace *as = env->mem;
 
@@ -444,6 +486,24 @@ static bool tb_second_page_ok(CPUX86State *env, TBEngine *e, TranslationBlock *t
     return false;
 }
 
+/* Too many blocks (a guest that keeps generating code): start the cache afresh. */
+static void tb_flush_all_blocks(CPUX86State *env, TBEngine *e)
+{
+    GList *pages;
+
+    for (unsigned i = 0; i < (1u << e->hash_bits); i++) {
+        while (e->hash[i]) {
+            tb_invalidate(env, e, e->hash[i]);
+        }
+    }
+    pages = g_hash_table_get_values(e->pages);
+    for (GList *l = pages; l; l = l->next) {
+        page_release(env, e, l->data);
+    }
+    g_list_free(pages);
+    tb_flush_jump_cache(env);
+}
+
 static TranslationBlock *tb_lookup_or_translate(CPUX86State *env, TBEngine *e,
                                                 uint64_t pc)
 {
@@ -453,6 +513,9 @@ static TranslationBlock *tb_lookup_or_translate(CPUX86State *env, TBEngine *e,
 
     if (tb && tb_second_page_ok(env, e, tb)) {
         return tb;
+    }
+    if (e->nb_tbs >= e->max_tbs) {
+        tb_flush_all_blocks(env, e);
     }
     tb = tb_translate(env, pc, cs_base, env->hflags);
     tb_hash_insert(e, tb);

@@ -10,23 +10,23 @@
 #include "target/i386/cpu.h"
 #include "target/i386/access.h"
 
-#define TB_MAX_INSNS 64
+#define TB_MAX_INSNS      64
 #define TB_JMP_CACHE_BITS 12
 #define TB_JMP_CACHE_SIZE (1 << TB_JMP_CACHE_BITS)
-#define TB_CHUNK_BITS 6 /* self-modifying-code granule: 64 bytes */
+#define TB_CHUNK_BITS     6 /* self-modifying-code granule: 64 bytes */
 
 typedef struct TranslationBlock TranslationBlock;
 
 struct TranslationBlock {
-    uint64_t pc;      /* linear address of the first instruction */
+    uint64_t pc; /* linear address of the first instruction */
     uint64_t cs_base;
     uint32_t hflags;
-    uint32_t eflags_key; /* the EFLAGS bits that change decoding or semantics (none yet) */
-    uint64_t phys[2]; /* physical pages spanned; phys[1] == ~0 if one page */
-    uint64_t phys_pc; /* physical address of the first byte */
-    uint64_t ip_mask; /* rip wraps at the code segment's address size */
-    uint64_t pc_mask; /* linear addresses wrap at 4 GiB outside 64-bit mode */
-    uint64_t next_pc; /* linear address of the fall-through successor */
+    uint32_t eflags_key; /* EFLAGS bits that change decoding (none yet) */
+    uint64_t phys[2];    /* physical pages spanned; phys[1] == ~0 if one page */
+    uint64_t phys_pc;    /* physical address of the first byte */
+    uint64_t ip_mask;    /* rip wraps at the code segment's address size */
+    uint64_t pc_mask;    /* linear addresses wrap at 4 GiB outside 64-bit mode */
+    uint64_t next_pc;    /* linear address of the fall-through successor */
     uint32_t ninsns;
     uint32_t size;
     uint16_t page_off[2], page_len[2]; /* the bytes the block covers on phys[i] */
@@ -34,8 +34,10 @@ struct TranslationBlock {
     bool ends_with_exit; /* the last instruction may change mode or interrupt state */
     TranslationBlock *hash_next;
     TranslationBlock *page_next[2]; /* other blocks on phys[0] / phys[1] */
-    /* The blocks that followed this one (0: fall-through, 1: anything else), valid
-     * while chain_epoch matches the engine's epoch. */
+    /*
+     * The blocks that followed this one (0: fall-through, 1: anything else), valid
+     * while chain_epoch matches the engine's epoch.
+     */
     TranslationBlock *chain[2];
     uint64_t chain_epoch;
     Insn insns[];
@@ -50,13 +52,14 @@ typedef struct PageDesc {
 
 /* The engine's private state, hung off env->engine. */
 typedef struct TBEngine {
-    TranslationBlock **hash;   /* buckets */
+    TranslationBlock **hash; /* buckets */
     unsigned hash_bits;
-    GHashTable *pages;         /* physical page -> PageDesc */
-    PageDesc *last_page;       /* the most recent lookup, for runs of writes */
+    GHashTable *pages;   /* physical page -> PageDesc */
+    PageDesc *last_page; /* the most recent lookup, for runs of writes */
     TranslationBlock *jmp_cache[TB_JMP_CACHE_SIZE];
-    GPtrArray *graveyard;      /* invalidated blocks, freed between blocks */
+    GPtrArray *graveyard; /* invalidated blocks, freed between blocks */
     uint64_t nb_tbs;
+    uint64_t max_tbs;          /* more than this: drop them all and start again */
     uint64_t epoch;            /* bumped whenever a block or a mapping goes away */
     bool registered;           /* in the list of CPUs that writes must reach */
     TranslationBlock *scratch; /* where a block is built before it is sized */

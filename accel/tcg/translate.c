@@ -127,8 +127,8 @@ static const uint8_t *code_page(CPUX86State *env, uint64_t lin, uint64_t *phys)
  * starts with that instruction, whose fetch fault is then its own.
  */
 typedef struct CodeSource {
-    uint64_t pc;            /* the block's first byte */
-    const uint8_t *page;    /* host address of pc's page */
+    uint64_t pc;         /* the block's first byte */
+    const uint8_t *page; /* host address of pc's page */
     uint64_t phys[2];
 } CodeSource;
 

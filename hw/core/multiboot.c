@@ -193,8 +193,7 @@ static bool mb_write_info(Machine *m, const char *cmdline, const char *initrd,
     return mb_write(m, MBI_ADDR, &info, sizeof(info), "multiboot info", errp);
 }
 
-/* Flat 4 GiB code (0x10) and data (0x18) segments, as the spec's entry state needs. */
-static bool mb_enter(Machine *m, uint32_t entry, Error **errp)
+bool boot_enter_flat32(Machine *m, uint32_t entry, Error **errp)
 {
     static const uint64_t gdt[4] = {0, 0, 0x00cf9b000000ffffull, 0x00cf93000000ffffull};
     CPUX86State *env = m->cpu;
@@ -210,10 +209,18 @@ static bool mb_enter(Machine *m, uint32_t entry, Error **errp)
         cpu_set_seg_raw(env, i, 0x18, 0, 0xffffffff, data);
     }
     cpu_set_seg_raw(env, R_CS, 0x10, 0, 0xffffffff, code);
-    env->regs[R_EAX] = MB_BOOT_MAGIC;
-    env->regs[R_EBX] = MBI_ADDR;
     env->rip = entry;
     cpu_update_hflags(env);
+    return true;
+}
+
+static bool mb_enter(Machine *m, uint32_t entry, Error **errp)
+{
+    if (!boot_enter_flat32(m, entry, errp)) {
+        return false;
+    }
+    m->cpu->regs[R_EAX] = MB_BOOT_MAGIC;
+    m->cpu->regs[R_EBX] = MBI_ADDR;
     return true;
 }
 
@@ -240,32 +247,4 @@ bool multiboot_load(Machine *m, const uint8_t *image, size_t size, const char *c
                                                          &end, errp)
              : mb_load_elf(m, image, size, &entry, &end, errp);
     return ok && mb_write_info(m, cmdline, initrd, end, errp) && mb_enter(m, entry, errp);
-}
-
-bool pc_load_kernel(Machine *m, const char *kernel, const char *cmdline,
-                    const char *initrd, Error **errp)
-{
-    g_autofree char *data = NULL;
-    gsize len;
-    GError *gerr = NULL;
-
-    if (!g_file_get_contents(kernel, &data, &len, &gerr)) {
-        error_setg(errp, "-kernel: cannot read '%s': %s", kernel, gerr->message);
-        g_error_free(gerr);
-        return false;
-    }
-    if (multiboot_probe((uint8_t *)data, len)) {
-        if (!multiboot_load(m, (uint8_t *)data, len, cmdline, initrd, errp)) {
-            error_prepend(errp, "-kernel %s: ", kernel);
-            return false;
-        }
-        return true;
-    }
-    if (len > 0x206 && !memcmp(data + 0x202, "HdrS", 4)) {
-        error_setg(errp, "-kernel %s: Linux bzImage boot is not implemented yet", kernel);
-    } else {
-        error_setg(errp, "-kernel %s: not a kernel Reprise can boot (expected Multiboot)",
-                   kernel);
-    }
-    return false;
 }

@@ -94,6 +94,8 @@ bool replay_log_write_event(ReplayLogWriter *w, uint8_t kind, uint64_t icount,
 bool replay_log_writer_flush(ReplayLogWriter *w, Error **errp);
 /* Bytes written to the file so far. */
 uint64_t replay_log_writer_size(const ReplayLogWriter *w);
+/* Events written so far: the number (ReplayEvent.seq) the next event will have. */
+uint64_t replay_log_writer_events(const ReplayLogWriter *w);
 /* Flush, write the index and tail, close, free. */
 bool replay_log_writer_close(ReplayLogWriter *w, Error **errp);
 
@@ -109,7 +111,20 @@ bool replay_log_reader_truncated(const ReplayLogReader *r);
 /* File offset where the readable part of the log ends. */
 uint64_t replay_log_reader_end_offset(const ReplayLogReader *r);
 uint64_t replay_log_reader_file_size(const ReplayLogReader *r);
+/*
+ * Position the reader so that the next event read is event number seq (ReplayEvent.seq;
+ * the number of events in the log positions it at the end). Backwards, the chunk
+ * holding seq is read again (from the offsets of the chunks already read); forwards,
+ * the chunks up to it are read and checked as a plain read would. False with errp if
+ * the log holds fewer events or is corrupt on the way.
+ */
+bool replay_log_reader_seek(ReplayLogReader *r, uint64_t seq, Error **errp);
 void replay_log_reader_close(ReplayLogReader *r);
+/*
+ * The icount of the last event of the log at path: from the index of a log that was
+ * closed cleanly, else by reading every event.
+ */
+bool replay_log_last_icount(const char *path, uint64_t *icount, Error **errp);
 
 /* CRC-32C (Castagnoli), as used by the format. */
 uint32_t crc32c(uint32_t crc, const void *buf, size_t len);

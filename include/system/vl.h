@@ -7,6 +7,9 @@
 
 typedef struct MachineConfig {
     char *machine;       /* -M */
+    char *kernel_boot;   /* -M pc,kernel-boot=auto|pvh|bzimage */
+    char *cpu_model;     /* -cpu */
+    char *rtc_base;      /* -rtc base= */
     uint64_t ram_size;   /* -m, bytes */
     char *kernel, *initrd, *append;
     GPtrArray *serials;  /* -serial specs, in order */

@@ -53,7 +53,7 @@ void tlb_flush(CPUX86State *env);
 void tlb_flush_all(CPUX86State *env);
 /* INVLPG. */
 void tlb_flush_page(CPUX86State *env, uint64_t lin);
-/* Translate lin for an access at the current CPL, refilling the TLB; faults on failure. */
+/* Translate lin for an access at the current CPL, refilling the TLB (may fault). */
 TLBEntry *tlb_fill(CPUX86State *env, uint64_t lin, int access);
 /* The same for access class cls (a CPL; 0 for implicit supervisor accesses). */
 TLBEntry *tlb_fill_class(CPUX86State *env, uint64_t lin, int access, unsigned cls);
@@ -62,8 +62,9 @@ TLBEntry *tlb_probe(CPUX86State *env, uint64_t lin, int access, unsigned cls);
 /* A page now holds translated code (or no longer does): route writes accordingly. */
 void tlb_protect_code_page(CPUX86State *env, uint64_t phys_page);
 void tlb_unprotect_code_page(CPUX86State *env, uint64_t phys_page);
-/* Provided by accel/tcg: forget block lookups by linear address. */
+/* Provided by accel/tcg: forget block lookups by linear address (all, or one page). */
 void tb_flush_jump_cache(CPUX86State *env);
+void tb_flush_jump_cache_page(CPUX86State *env, uint64_t lin);
 /* Provided by accel/tcg: the CPU wrote [phys, phys + len) on a page holding code. */
 void tb_notify_code_write(CPUX86State *env, uint64_t phys, unsigned len);
 
@@ -80,7 +81,7 @@ static ALWAYS_INLINE uint64_t tlb_tag(const CPUX86State *env, uint64_t lin)
 
 static inline uint64_t tlb_entry_tag(const TLBEntry *e, int access)
 {
-    return access == ACCESS_READ ? e->tag_read
+    return access == ACCESS_READ    ? e->tag_read
            : access == ACCESS_WRITE ? e->tag_write
                                     : e->tag_exec;
 }
@@ -89,9 +90,21 @@ static ALWAYS_INLINE uint64_t ld_le(const void *p, unsigned size)
 {
     switch (size) {
     case 1: return *(const uint8_t *)p;
-    case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
-    case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
-    default: { uint64_t v; memcpy(&v, p, 8); return v; }
+    case 2: {
+        uint16_t v;
+        memcpy(&v, p, 2);
+        return v;
+    }
+    case 4: {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return v;
+    }
+    default: {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        return v;
+    }
     }
 }
 
@@ -99,8 +112,16 @@ static ALWAYS_INLINE void st_le(void *p, unsigned size, uint64_t v)
 {
     switch (size) {
     case 1: *(uint8_t *)p = (uint8_t)v; break;
-    case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
-    case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+    case 2: {
+        uint16_t x = (uint16_t)v;
+        memcpy(p, &x, 2);
+        break;
+    }
+    case 4: {
+        uint32_t x = (uint32_t)v;
+        memcpy(p, &x, 4);
+        break;
+    }
     default: memcpy(p, &v, 8); break;
     }
 }
@@ -119,7 +140,8 @@ static ALWAYS_INLINE uint64_t seg_linear(const CPUX86State *env, int seg, uint64
 static ALWAYS_INLINE uint64_t cpu_ld(CPUX86State *env, int seg, uint64_t off,
                                      unsigned size)
 {
-    if (likely((env->seg_ok_read & (1u << seg)) && off + (size - 1) <= env->seg_max[seg])) {
+    if (likely((env->seg_ok_read & (1u << seg)) &&
+               off + (size - 1) <= env->seg_max[seg])) {
         uint64_t lin = seg_linear(env, seg, off);
         const TLBEntry *e = tlb_entry(env, lin);
         if (likely(e->tag_read == tlb_tag(env, lin) &&
@@ -130,10 +152,11 @@ static ALWAYS_INLINE uint64_t cpu_ld(CPUX86State *env, int seg, uint64_t off,
     return cpu_ld_slow(env, seg, off, size);
 }
 
-static ALWAYS_INLINE void cpu_st(CPUX86State *env, int seg, uint64_t off,
-                                 unsigned size, uint64_t val)
+static ALWAYS_INLINE void cpu_st(CPUX86State *env, int seg, uint64_t off, unsigned size,
+                                 uint64_t val)
 {
-    if (likely((env->seg_ok_write & (1u << seg)) && off + (size - 1) <= env->seg_max[seg])) {
+    if (likely((env->seg_ok_write & (1u << seg)) &&
+               off + (size - 1) <= env->seg_max[seg])) {
         uint64_t lin = seg_linear(env, seg, off);
         const TLBEntry *e = tlb_entry(env, lin);
         if (likely(e->tag_write == tlb_tag(env, lin) &&
@@ -174,7 +197,8 @@ static ALWAYS_INLINE uint64_t ld_rm(CPUX86State *env, const Insn *d, unsigned si
     return cpu_ld(env, d->seg, insn_ea(env, d), size);
 }
 
-static ALWAYS_INLINE void st_rm(CPUX86State *env, const Insn *d, unsigned size, uint64_t v)
+static ALWAYS_INLINE void st_rm(CPUX86State *env, const Insn *d, unsigned size,
+                                uint64_t v)
 {
     if (d->mod == 3) {
         set_reg(env, d->rm, size, insn_rex(d), v);

@@ -46,6 +46,7 @@ void cpu_x86_reset(CPUX86State *env)
     CPUGetIRQ *get_irq = env->get_irq;
     void *get_irq_opaque = env->get_irq_opaque;
     struct APICState *apic = env->apic;
+    const struct CpuModel *model = env->cpu_model;
 
     memset(env, 0, offsetof(CPUX86State, jmp_env));
     env->engine = engine;
@@ -56,7 +57,8 @@ void cpu_x86_reset(CPUX86State *env)
     env->get_irq = get_irq;
     env->get_irq_opaque = get_irq_opaque;
     env->apic = apic;
-    env->regs[R_EDX] = 0x600; /* family 6 signature, as after RESET */
+    env->cpu_model = model;
+    env->regs[R_EDX] = 0x00060fb1; /* the CPUID leaf 1 signature, as after RESET */ /* family 6 signature, as after RESET */
     env->rip = 0xfff0;
     env->cc_op = CC_OP_EFLAGS;
     env->cr[0] = CR0_ET | CR0_CD | CR0_NW;
@@ -173,9 +175,44 @@ typedef struct CPUStateImage {
     uint64_t regs[16], rip, rflags, icount;
     uint64_t seg_base[NR_SEGS + 2];
     uint32_t seg_sel_flags[NR_SEGS + 2], seg_limit[NR_SEGS + 2];
-    uint64_t gdt_base, idt_base, cr[5], cr8, efer;
-    uint32_t gdt_limit, idt_limit, halted, pad;
+    uint64_t gdt_base, idt_base, cr[5], cr8, efer, dr[8];
+    uint64_t msr[12];
+    uint32_t gdt_limit, idt_limit, halted, mxcsr;
+    uint64_t fp_mant[8], fpip, fpdp;
+    uint16_t fp_exp[8], fpus, fpuc, fp_empty, fpop, fpcs, fpds, fpstt, pad;
+    XMMReg xmm[16];
 } CPUStateImage;
+
+static void cpu_image_fpu(CPUStateImage *img, const CPUX86State *env)
+{
+    for (int i = 0; i < 8; i++) {
+        img->fp_mant[i] = env->fpregs[i].mant;
+        img->fp_exp[i] = env->fpregs[i].exp;
+        /* Only "empty" is authoritative in fptw; the other tags are derived. */
+        img->fp_empty |= ((env->fptw >> (2 * i)) & 3) == 3 ? 1u << i : 0;
+    }
+    img->fpus = env->fpus;
+    img->fpuc = env->fpuc;
+    img->fpop = env->fpop;
+    img->fpcs = env->fpcs;
+    img->fpds = env->fpds;
+    img->fpstt = (uint16_t)env->fpstt;
+    img->fpip = env->fpip;
+    img->fpdp = env->fpdp;
+    memcpy(img->xmm, env->xmm, sizeof(img->xmm));
+    img->mxcsr = env->mxcsr;
+}
+
+static void cpu_image_msrs(CPUStateImage *img, const CPUX86State *env)
+{
+    const uint64_t msr[12] = {env->star,         env->lstar,        env->cstar,
+                              env->fmask,        env->kernel_gs_base, env->sysenter_cs,
+                              env->sysenter_esp, env->sysenter_eip, env->pat,
+                              env->misc_enable,  env->tsc_aux,      (uint64_t)env->tsc_offset};
+
+    memcpy(img->msr, msr, sizeof(msr));
+    memcpy(img->dr, env->dr, sizeof(img->dr));
+}
 
 static void cpu_image_seg(CPUStateImage *img, int i, const SegmentCache *s)
 {
@@ -210,6 +247,8 @@ uint64_t cpu_x86_state_hash(const CPUX86State *env)
     img.cr8 = env->cr8;
     img.efer = env->efer;
     img.halted = env->halted;
+    cpu_image_fpu(&img, env);
+    cpu_image_msrs(&img, env);
     g_checksum_update(sum, (const guchar *)&img, sizeof(img));
     g_checksum_get_digest(sum, digest, &len);
     for (int i = 7; i >= 0; i--) {

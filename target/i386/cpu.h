@@ -177,7 +177,8 @@ struct CPUX86State {
     unsigned fpstt;   /* TOP */
     uint16_t fpus;    /* status word, TOP bits kept in fpstt */
     uint16_t fpuc;    /* control word */
-    uint16_t fptw;    /* full tag word: 2 bits per physical register, 3 = empty */
+    uint16_t fptw;    /* tag word, 2 bits per physical register: 3 = empty; the other
+                         values are recomputed when the word is stored */
     uint16_t fpop;    /* last opcode (11 bits) */
     uint16_t fpcs, fpds;
     uint64_t fpip, fpdp;
@@ -201,6 +202,8 @@ struct CPUX86State {
     CPUGetIRQ *get_irq;
     void *get_irq_opaque;
     struct APICState *apic; /* NULL without a local APIC (include/hw/intc/apic.h) */
+    const struct CpuModel *cpu_model; /* CPUID model (cpuid.c); NULL = the default */
+    uint32_t debug_hits;    /* data breakpoints hit by the current instruction (DR6 B0-3) */
 
     /* Execution */
     volatile bool exit_request; /* leave the block after this instruction */

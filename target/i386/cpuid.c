@@ -29,7 +29,7 @@ typedef struct FeatureDef {
 /* clang-format would spread each row over several lines */
 // clang-format off
 static const FeatureDef features[FEAT_COUNT] = {
-    [FEAT_FPU]     = {"fpu",     LEAF1, REG_EDX, 0,  false, true},
+    [FEAT_FPU]     = {"fpu",     LEAF1, REG_EDX, 0,  true , true},
     [FEAT_VME]     = {"vme",     LEAF1, REG_EDX, 1,  false, false},
     [FEAT_DE]      = {"de",      LEAF1, REG_EDX, 2,  true,  true},
     [FEAT_PSE]     = {"pse",     LEAF1, REG_EDX, 3,  true,  true},
@@ -47,15 +47,15 @@ static const FeatureDef features[FEAT_COUNT] = {
     [FEAT_PAT]     = {"pat",     LEAF1, REG_EDX, 16, true,  true},
     [FEAT_PSE36]   = {"pse36",   LEAF1, REG_EDX, 17, false, false},
     [FEAT_CLFLUSH] = {"clflush", LEAF1, REG_EDX, 19, true,  true},
-    [FEAT_MMX]     = {"mmx",     LEAF1, REG_EDX, 23, false, true},
-    [FEAT_FXSR]    = {"fxsr",    LEAF1, REG_EDX, 24, false, true},
-    [FEAT_SSE]     = {"sse",     LEAF1, REG_EDX, 25, false, true},
-    [FEAT_SSE2]    = {"sse2",    LEAF1, REG_EDX, 26, false, true},
-    [FEAT_SSE3]    = {"pni",     LEAF1, REG_ECX, 0,  false, true},
-    [FEAT_SSSE3]   = {"ssse3",   LEAF1, REG_ECX, 9,  false, true},
+    [FEAT_MMX]     = {"mmx",     LEAF1, REG_EDX, 23, true,  true},
+    [FEAT_FXSR]    = {"fxsr",    LEAF1, REG_EDX, 24, true,  true},
+    [FEAT_SSE]     = {"sse",     LEAF1, REG_EDX, 25, true,  true},
+    [FEAT_SSE2]    = {"sse2",    LEAF1, REG_EDX, 26, true,  true},
+    [FEAT_SSE3]    = {"pni",     LEAF1, REG_ECX, 0,  true , true},
+    [FEAT_SSSE3]   = {"ssse3",   LEAF1, REG_ECX, 9,  true , true},
     [FEAT_CX16]    = {"cx16",    LEAF1, REG_ECX, 13, true,  true},
-    [FEAT_SSE4_1]  = {"sse4_1",  LEAF1, REG_ECX, 19, false, true},
-    [FEAT_SSE4_2]  = {"sse4_2",  LEAF1, REG_ECX, 20, false, true},
+    [FEAT_SSE4_1]  = {"sse4_1",  LEAF1, REG_ECX, 19, true,  true},
+    [FEAT_SSE4_2]  = {"sse4_2",  LEAF1, REG_ECX, 20, true,  true},
     [FEAT_MOVBE]   = {"movbe",   LEAF1, REG_ECX, 22, true,  false},
     [FEAT_POPCNT]  = {"popcnt",  LEAF1, REG_ECX, 23, true,  true},
     [FEAT_RDRAND]  = {"rdrand",  LEAF1, REG_ECX, 30, true,  true},
@@ -81,20 +81,9 @@ static const CpuModel models[] = {
 
 /* --- which model a CPU runs as --- */
 
-/*
- * Until CPUX86State has a field for it, the selection is kept here, keyed by CPU;
- * a CPU never selected runs as the default model.
- */
-static GHashTable *selected_models;
-
 const CpuModel *cpu_model_of(const CPUX86State *env)
 {
-    const CpuModel *m = NULL;
-
-    if (selected_models) {
-        m = g_hash_table_lookup(selected_models, env);
-    }
-    return m ? m : &models[0];
+    return env->cpu_model ? env->cpu_model : &models[0];
 }
 
 const char *cpu_model_name(const CpuModel *model)
@@ -106,10 +95,7 @@ bool cpu_model_select(CPUX86State *env, const char *name, Error **errp)
 {
     for (size_t i = 0; i < ARRAY_SIZE(models); i++) {
         if (strcmp(models[i].name, name) == 0) {
-            if (!selected_models) {
-                selected_models = g_hash_table_new(NULL, NULL);
-            }
-            g_hash_table_insert(selected_models, env, (gpointer)&models[i]);
+            env->cpu_model = &models[i];
             return true;
         }
     }

@@ -15,14 +15,10 @@
 #include "target/i386/insn.h"
 #include "util/log.h"
 
-/*
- * Data breakpoint hits of the instruction being executed. CPUX86State has no field
- * for them yet; the DR4 slot of env->dr serves meanwhile, since DR4 is never a
- * register of its own (it aliases DR6 or is #UD).
- */
-static uint64_t *pending_hits(CPUX86State *env)
+/* Data breakpoint hits of the instruction being executed. */
+static uint32_t *pending_hits(CPUX86State *env)
 {
-    return &env->dr[4];
+    return &env->debug_hits;
 }
 
 /* --- DR7 fields of breakpoint n --- */

@@ -19,6 +19,9 @@
  * (not plain RAM: go through the memory API) and TLB_CODE (a RAM page holding
  * translated code: writes must tell the engine, which drops only the blocks whose
  * bytes they touch).
+ *
+ * Build with -DMMU_NO_FAST_PATH to send stores to code pages through the full slow
+ * path (segment checks and TLB lookup again) instead of st_code_page_fast.
  */
 #include "target/i386/access.h"
 #include "target/i386/desc.h"
@@ -27,14 +30,14 @@
 static const uint64_t TLB_INVALID = ~0ull;
 
 /* Page-table entry bits (SDM vol. 3 tables 4-4 to 4-20) */
-#define PG_P   (1ull << 0)  /* present */
-#define PG_RW  (1ull << 1)  /* read/write */
-#define PG_US  (1ull << 2)  /* user/supervisor */
-#define PG_A   (1ull << 5)  /* accessed */
-#define PG_D   (1ull << 6)  /* dirty */
-#define PG_PS  (1ull << 7)  /* page size */
-#define PG_G   (1ull << 8)  /* global */
-#define PG_XD  (1ull << 63) /* execute disable */
+#define PG_P  (1ull << 0)  /* present */
+#define PG_RW (1ull << 1)  /* read/write */
+#define PG_US (1ull << 2)  /* user/supervisor */
+#define PG_A  (1ull << 5)  /* accessed */
+#define PG_D  (1ull << 6)  /* dirty */
+#define PG_PS (1ull << 7)  /* page size */
+#define PG_G  (1ull << 8)  /* global */
+#define PG_XD (1ull << 63) /* execute disable */
 
 /* #PF error code bits (SDM vol. 3 §4.7) */
 #define PF_P    (1u << 0) /* protection violation (0: not present) */
@@ -46,8 +49,8 @@ static const uint64_t TLB_INVALID = ~0ull;
 /* What the walk returns when there is no fault (a #PF error code can be 0). */
 #define MMU_OK (-1)
 
-#define MMU_PHYS_BITS 40 /* MAXPHYADDR, as CPUID 8000_0008h reports */
-#define PHYS_ADDR_MASK (((1ull << MMU_PHYS_BITS) - 1) & PAGE_MASK)
+#define MMU_PHYS_BITS     40 /* MAXPHYADDR, as CPUID 8000_0008h reports */
+#define PHYS_ADDR_MASK    (((1ull << MMU_PHYS_BITS) - 1) & PAGE_MASK)
 #define RSVD_ABOVE_MAXPHY (((1ull << 52) - 1) & ~((1ull << MMU_PHYS_BITS) - 1))
 
 /* ------------------------------------------------------------------------------------
@@ -120,7 +123,7 @@ void tlb_flush_page(CPUX86State *env, uint64_t lin)
         return;
     }
     tlb_invalidate_entry(tlb_entry(env, lin));
-    tb_flush_jump_cache(env);
+    tb_flush_jump_cache_page(env, lin);
 }
 
 void tlb_protect_code_page(CPUX86State *env, uint64_t phys_page)
@@ -171,26 +174,26 @@ typedef enum PagingKind { PAGING_NONE, PAGING_32, PAGING_PAE, PAGING_4LEVEL } Pa
 
 typedef struct PageWalk {
     uint64_t lin;
-    int access;      /* ACCESS_READ/WRITE/EXEC */
-    unsigned cls;    /* CPL the access is checked at (0 for implicit supervisor) */
-    bool paged;      /* paging is on: the permission fields below apply */
-    bool user;       /* every level allows user access */
-    bool writable;   /* every level allows writes */
-    bool nx;         /* some level forbids instruction fetch */
+    int access;    /* ACCESS_READ/WRITE/EXEC */
+    unsigned cls;  /* CPL the access is checked at (0 for implicit supervisor) */
+    bool paged;    /* paging is on: the permission fields below apply */
+    bool user;     /* every level allows user access */
+    bool writable; /* every level allows writes */
+    bool nx;       /* some level forbids instruction fetch */
     bool global;
-    bool dirty;      /* the leaf's D bit is (now) set */
-    uint64_t size;   /* page size of the mapping */
-    uint64_t phys;   /* physical address of lin's 4 KiB page */
+    bool dirty;    /* the leaf's D bit is (now) set */
+    uint64_t size; /* page size of the mapping */
+    uint64_t phys; /* physical address of lin's 4 KiB page */
     uint64_t leaf_addr, leaf;
     unsigned entry_size;
 } PageWalk;
 
 /* One level of a paging structure hierarchy. */
 typedef struct PagingLevel {
-    unsigned shift;      /* lowest linear-address bit the index uses */
+    unsigned shift; /* lowest linear-address bit the index uses */
     unsigned index_bits;
-    bool may_be_leaf;    /* PS=1 maps a page here */
-    bool has_perms;      /* R/W, U/S and XD bits exist (not in PAE PDPTEs) */
+    bool may_be_leaf; /* PS=1 maps a page here */
+    bool has_perms;   /* R/W, U/S and XD bits exist (not in PAE PDPTEs) */
 } PagingLevel;
 
 static const PagingLevel levels_32[] = {{22, 10, true, true}, {12, 10, false, true}};
@@ -223,13 +226,14 @@ static uint64_t rsvd_bits(const CPUX86State *env, PagingKind kind, const PagingL
     uint64_t r;
 
     if (kind == PAGING_32) {
-        /* 4 MiB pages: bits 20:13 hold physical bits 39:32 (PSE-36), bit 21 is reserved. */
+        /* 4 MiB pages: bits 20:13 are physical bits 39:32 (PSE-36), 21 is reserved. */
         return large && (env->cr[4] & CR4_PSE) ? 1ull << 21 : 0;
     }
     if (kind == PAGING_PAE && !l->has_perms) {
         return 0x1e6ull | ~((1ull << MMU_PHYS_BITS) - 1); /* PDPTE: 2:1, 8:5, 63:M */
     }
-    r = kind == PAGING_PAE ? (~((1ull << MMU_PHYS_BITS) - 1) & ~PG_XD) : RSVD_ABOVE_MAXPHY;
+    r = kind == PAGING_PAE ? (~((1ull << MMU_PHYS_BITS) - 1) & ~PG_XD)
+                           : RSVD_ABOVE_MAXPHY;
     if (!nx_enabled(env, kind)) {
         r |= PG_XD;
     }
@@ -322,7 +326,7 @@ static int64_t walk(CPUX86State *env, PagingKind kind, PageWalk *w)
                                                  : levels_4level;
     unsigned nlevels = kind == PAGING_32 ? 2 : kind == PAGING_PAE ? 3 : 4;
     unsigned esize = kind == PAGING_32 ? 4 : 8;
-    uint64_t table = kind == PAGING_PAE ? env->cr[3] & 0xffffffe0ull
+    uint64_t table = kind == PAGING_PAE  ? env->cr[3] & 0xffffffe0ull
                      : kind == PAGING_32 ? env->cr[3] & 0xfffff000ull
                                          : env->cr[3] & PHYS_ADDR_MASK;
     bool nxe = nx_enabled(env, kind);
@@ -331,11 +335,11 @@ static int64_t walk(CPUX86State *env, PagingKind kind, PageWalk *w)
     w->nx = false;
     for (unsigned i = 0; i < nlevels; i++) {
         const PagingLevel *l = &lv[i];
-        uint64_t addr = table + ((w->lin >> l->shift) & ((1u << l->index_bits) - 1)) * esize;
+        uint64_t addr =
+            table + ((w->lin >> l->shift) & ((1u << l->index_bits) - 1)) * esize;
         uint64_t pte = address_space_ld(env->mem, addr, esize);
-        bool leaf = i == nlevels - 1 ||
-                    (l->may_be_leaf && (pte & PG_PS) &&
-                     (kind != PAGING_32 || (env->cr[4] & CR4_PSE)));
+        bool leaf = i == nlevels - 1 || (l->may_be_leaf && (pte & PG_PS) &&
+                                         (kind != PAGING_32 || (env->cr[4] & CR4_PSE)));
 
         if (!(pte & PG_P)) {
             return walk_error(w, false);
@@ -413,7 +417,7 @@ static bool tlb_may_cache(const CPUX86State *env, const PageWalk *w, int access)
         return false; /* the first write must come back to set D */
     }
     /* SMAP's verdict depends on EFLAGS.AC, which changes without a flush. */
-    return access == ACCESS_EXEC || w->cls == 3 || !w->user ||
+    return access == ACCESS_EXEC || w->cls == 3 || !w->paged || !w->user ||
            !(env->cr[4] & CR4_SMAP);
 }
 
@@ -682,6 +686,9 @@ static bool st_code_page_fast(CPUX86State *env, int seg, uint64_t off, unsigned 
     uint64_t lin = seg_linear(env, seg, off);
     TLBEntry *e = tlb_entry(env, lin);
 
+#ifdef MMU_NO_FAST_PATH
+    return false;
+#endif
     if (!(env->seg_ok_write & (1u << seg)) || off + (size - 1) > env->seg_max[seg] ||
         e->tag_write != (tlb_tag(env, lin) | TLB_CODE) || crosses_page(lin, size)) {
         return false;
@@ -773,14 +780,16 @@ uint64_t cpu_in(CPUX86State *env, uint16_t port, unsigned size)
 
     io_check(env, port, size);
     v = address_space_ld(env->io, port, size);
-    log_mask_printf(LOG_IOPORT, "in%c  0x%04x -> 0x%" PRIx64 "\n", "bw?l"[size - 1], port, v);
+    log_mask_printf(LOG_IOPORT, "in%c  0x%04x -> 0x%" PRIx64 "\n", "bw?l"[size - 1], port,
+                    v);
     return v;
 }
 
 void cpu_out(CPUX86State *env, uint16_t port, unsigned size, uint64_t val)
 {
     io_check(env, port, size);
-    log_mask_printf(LOG_IOPORT, "out%c 0x%04x <- 0x%" PRIx64 "\n", "bw?l"[size - 1], port, val);
+    log_mask_printf(LOG_IOPORT, "out%c 0x%04x <- 0x%" PRIx64 "\n", "bw?l"[size - 1], port,
+                    val);
     address_space_st(env->io, port, val, size);
     /* A device may have raised an interrupt or stopped the machine. */
     env->exit_request = true;

@@ -113,10 +113,11 @@ static bool movs_step(CPUX86State *env, const Insn *d, unsigned size)
     return true;
 }
 
+/* ES:rDI is read first: with both operands faulting, AMD Zen reports rDI's fault. */
 static bool cmps_step(CPUX86State *env, const Insn *d, unsigned size)
 {
-    uint64_t a = load_source(env, d, size);
     uint64_t b = load_dest(env, d, size);
+    uint64_t a = load_source(env, d, size);
 
     advance(env, d, R_ESI, size);
     advance(env, d, R_EDI, size);

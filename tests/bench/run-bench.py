@@ -38,12 +38,6 @@ def run_once(cmd):
     return p.stdout, wall, cpu
 
 
-def best_of(cmd, runs):
-    """The fastest of several runs (the machine may be shared): (stdout, wall, cpu)."""
-    results = [run_once(cmd) for _ in range(runs)]
-    return min(results, key=lambda r: r[1])
-
-
 def guest_insns(stdout):
     m = re.search(r"insns ([0-9a-f]+)", stdout)
     return int(m.group(1), 16) if m else None
@@ -72,13 +66,18 @@ def find_qemu(install):
 
 
 def measure(engines, guest_path, runs):
-    """Rows of (engine, mode, wall, cpu, stdout) for one guest."""
-    rows = []
-    for engine, make_cmd in engines:
-        for mode, extra in MODES:
-            out, wall, cpu = best_of(make_cmd(guest_path, extra), runs)
-            rows.append((engine, mode, wall, cpu, out))
-    return rows
+    """Rows of (engine, mode, wall, cpu, stdout) for one guest, the fastest of `runs`.
+    Rounds interleave the cases, so load from other work on the machine spreads
+    over all of them rather than landing on one."""
+    cases = [(engine, mode, make_cmd(guest_path, extra))
+             for engine, make_cmd in engines for mode, extra in MODES]
+    best = {}
+    for _ in range(runs):
+        for engine, mode, cmd in cases:
+            out, wall, cpu = run_once(cmd)
+            if (engine, mode) not in best or wall < best[(engine, mode)][0]:
+                best[(engine, mode)] = (wall, cpu, out)
+    return [(engine, mode) + best[(engine, mode)] for engine, mode, _ in cases]
 
 
 def report(guest, rows):

@@ -7,30 +7,30 @@
  */
 #include "guest.h"
 
-#define KCODE 0x08
-#define KDATA 0x10
-#define UCODE 0x1b
-#define UDATA 0x23
+#define KCODE   0x08
+#define KDATA   0x10
+#define UCODE   0x1b
+#define UDATA   0x23
 #define TSS_SEL 0x28
 
-#define PG_P   0x001u
-#define PG_RW  0x002u
-#define PG_US  0x004u
-#define PG_A   0x020u
-#define PG_D   0x040u
-#define PG_PS  0x080u
-#define PG_G   0x100u
+#define PG_P  0x001u
+#define PG_RW 0x002u
+#define PG_US 0x004u
+#define PG_A  0x020u
+#define PG_D  0x040u
+#define PG_PS 0x080u
+#define PG_G  0x100u
 
-#define CR0_WP (1u << 16)
-#define CR0_PG (1u << 31)
-#define CR4_PSE (1u << 4)
-#define CR4_PAE (1u << 5)
-#define CR4_PGE (1u << 7)
+#define CR0_WP   (1u << 16)
+#define CR0_PG   (1u << 31)
+#define CR4_PSE  (1u << 4)
+#define CR4_PAE  (1u << 5)
+#define CR4_PGE  (1u << 7)
 #define EFER_MSR 0xc0000080u
 #define EFER_NXE (1u << 11)
 
-#define IDENTITY_MB 8            /* identity-mapped, user-accessible, read-write */
-#define TEST_LIN    0x40000000u  /* test mappings live in this 4 MiB / 2 MiB region */
+#define IDENTITY_MB 8           /* identity-mapped, user-accessible, read-write */
+#define TEST_LIN    0x40000000u /* test mappings live in this 4 MiB / 2 MiB region */
 
 /* ------------------------------------------------------------------------------------
  * Descriptor tables
@@ -126,9 +126,9 @@ __asm__(".text\n"
 
 static uint64_t seg_desc(uint32_t base, uint32_t limit, uint32_t access, uint32_t flags)
 {
-    return (limit & 0xffff) | (uint64_t)(base & 0xffffff) << 16 |
-           (uint64_t)access << 40 | (uint64_t)((limit >> 16) & 0xf) << 48 |
-           (uint64_t)flags << 52 | (uint64_t)(base >> 24) << 56;
+    return (limit & 0xffff) | (uint64_t)(base & 0xffffff) << 16 | (uint64_t)access << 40 |
+           (uint64_t)((limit >> 16) & 0xf) << 48 | (uint64_t)flags << 52 |
+           (uint64_t)(base >> 24) << 56;
 }
 
 static void set_gate(int vector, void (*fn)(void), unsigned dpl)
@@ -213,7 +213,9 @@ static void invlpg(uint32_t lin)
 
 static void cpuid(uint32_t leaf, uint32_t r[4])
 {
-    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
+    __asm__ volatile("cpuid"
+                     : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+                     : "a"(leaf), "c"(0));
 }
 
 static int has_feature(uint32_t leaf, int reg, int bit)
@@ -350,7 +352,8 @@ static void test_32_translation(void)
 
     frames[0][16] = 0x5a;
     map_test(TEST_LIN, frame(0), PG_P | PG_RW);
-    expect("32 read through a mapping", probe_read(TEST_LIN + 16, &v) ? v & 0xff : 0, 0x5a);
+    expect("32 read through a mapping", probe_read(TEST_LIN + 16, &v) ? v & 0xff : 0,
+           0x5a);
     expect("32 accessed bit", *test_pte(TEST_LIN) & (PG_A | PG_D), PG_A);
     expect("32 write through a mapping", probe_write(TEST_LIN + 20, 0x12345678), 1);
     expect("32 write lands in the frame", *(uint32_t *)(frame(0) + 20), 0x12345678);
@@ -431,8 +434,8 @@ static void test_32_large_pages(void)
     pd[(TEST_LIN >> 22) + 1] = 0 | PG_P | PG_RW | PG_PS;
     invlpg(TEST_LIN + 0x400000);
     frames[0][8] = 0xa5;
-    expect("32 4MiB page", probe_read(TEST_LIN + 0x400000 + frame(0) + 8, &v) ? v & 0xff : 0,
-           0xa5);
+    expect("32 4MiB page",
+           probe_read(TEST_LIN + 0x400000 + frame(0) + 8, &v) ? v & 0xff : 0, 0xa5);
     expect("32 4MiB page dirty clear", pd[(TEST_LIN >> 22) + 1] & (PG_A | PG_D), PG_A);
     pd[(TEST_LIN >> 22) + 1] = old;
     invlpg(TEST_LIN + 0x400000);
@@ -529,8 +532,8 @@ static void test_pae_2m_page(void)
     pae_pd[TEST_LIN >> 30][1] = PG_P | PG_RW | PG_PS;
     invlpg(TEST_LIN + 0x200000);
     frames[2][4] = 0x3c;
-    expect("pae 2MiB page", probe_read(TEST_LIN + 0x200000 + frame(2) + 4, &v) ? v & 0xff : 0,
-           0x3c);
+    expect("pae 2MiB page",
+           probe_read(TEST_LIN + 0x200000 + frame(2) + 4, &v) ? v & 0xff : 0, 0x3c);
 }
 
 static void test_pae_nx(void)

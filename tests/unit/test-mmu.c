@@ -15,11 +15,11 @@
 #include "target/i386/access.h"
 #include "target/i386/flags.h"
 
-#define RAM_SIZE    (16u << 20)
-#define TABLES      0x100000 /* page tables are allocated from here */
-#define DATA_PHYS   0x800000 /* what test mappings point at */
-#define DATA_PHYS2  0x900000
-#define LIN         0x40000000ull /* a linear address mapped by the tests */
+#define RAM_SIZE   (16u << 20)
+#define TABLES     0x100000 /* page tables are allocated from here */
+#define DATA_PHYS  0x800000 /* what test mappings point at */
+#define DATA_PHYS2 0x900000
+#define LIN        0x40000000ull /* a linear address mapped by the tests */
 
 /* Page-table bits */
 #define P  0x001ull
@@ -89,7 +89,9 @@ static const unsigned shifts_64[] = {39, 30, 21, 12};
 static const unsigned *level_shifts(const Fx *fx, unsigned *n)
 {
     *n = fx->mode == MODE_32 ? 2 : fx->mode == MODE_PAE ? 3 : 4;
-    return fx->mode == MODE_32 ? shifts_32 : fx->mode == MODE_PAE ? shifts_pae : shifts_64;
+    return fx->mode == MODE_32    ? shifts_32
+           : fx->mode == MODE_PAE ? shifts_pae
+                                  : shifts_64;
 }
 
 static uint64_t index_mask(const Fx *fx, unsigned level)
@@ -646,7 +648,7 @@ static void test_global_pages(void)
     wr(fx, global, 8, DATA_PHYS2 | P | RW | G);
     wr(fx, local, 8, DATA_PHYS2 | P | RW);
     write_cr3(fx, fx->root);
-    g_assert_cmphex(load_ok(fx, LIN, 4), ==, 1);        /* still the old page */
+    g_assert_cmphex(load_ok(fx, LIN, 4), ==, 1);          /* still the old page */
     g_assert_cmphex(load_ok(fx, LIN + 0x1000, 4), ==, 2); /* walked again */
     tlb_flush_page(fx->env, LIN);
     g_assert_cmphex(load_ok(fx, LIN, 4), ==, 2);
@@ -696,7 +698,8 @@ static void test_canonical(void)
     fx_free(fx);
 }
 
-/* A store straddling into a non-present page faults on the second page, writing nothing. */
+/* A store straddling into a non-present page faults on the second page, writing nothing.
+ */
 static void test_cross_page_store(void)
 {
     static const int modes[] = {MODE_32, MODE_PAE, MODE_64};
@@ -830,10 +833,12 @@ static void test_smc_chunk_granularity(void)
     fx->env->rip = LIN + 0x100;
     tb = try_tb_find(fx, &vector);
     g_assert_nonnull(tb);
-    store_ok(fx, LIN + 0x80, 4, 1);   /* another chunk of the same page */
+    store_ok(fx, LIN + 0x80, 4, 1); /* another chunk of the same page */
     store_ok(fx, LIN + 0x140, 4, 1);
+#ifndef TB_PAGE_GRANULAR_SMC
     g_assert_false(tb->invalid);
     g_assert_true(try_tb_find(fx, &vector) == tb);
+#endif
     store_ok(fx, LIN + 0x108, 1, 0x90); /* the hlt itself */
     g_assert_true(tb->invalid);
     g_assert_true(fx->env->exit_request);
@@ -855,9 +860,11 @@ static void test_smc_page_released(void)
     ram(fx, DATA_PHYS)[0] = 0xf4;
     fx->env->rip = LIN;
     try_tb_find(fx, &vector);
-    store_ok(fx, LIN + 0x800, 4, 0);
     e = tlb_entry(fx->env, LIN);
+#ifndef TB_PAGE_GRANULAR_SMC
+    store_ok(fx, LIN + 0x800, 4, 0);
     g_assert_cmphex(e->tag_write & TLB_CODE, ==, TLB_CODE);
+#endif
     store_ok(fx, LIN, 1, 0x90);
     g_assert_cmphex(e->tag_write, ==, LIN);
     g_assert_cmpuint(fx->m->ram.code_map[DATA_PHYS >> PAGE_BITS], ==, 0);
@@ -878,9 +885,42 @@ static void test_smc_dma(void)
     fx->env->rip = LIN + 0x200;
     tb = try_tb_find(fx, &vector);
     g_assert_true(dma_write(&fx->m->mem, DATA_PHYS + 0x300, &nop, 1));
+#ifndef TB_PAGE_GRANULAR_SMC
     g_assert_false(tb->invalid);
+#endif
     g_assert_true(dma_write(&fx->m->mem, DATA_PHYS + 0x200, &nop, 1));
     g_assert_true(tb->invalid);
+    tb_reap(fx->env);
+    fx_free(fx);
+}
+
+/* Past its size limit the block cache starts afresh, and code runs on regardless. */
+static void test_block_cache_limit(void)
+{
+    Fx *fx = fx_new(MODE_32);
+    TranslationBlock *first, *tb;
+    int vector;
+
+    map4k(fx, LIN, DATA_PHYS, P | RW);
+    memset(ram(fx, DATA_PHYS), 0xf4, PAGE_SIZE); /* one hlt per byte: one block each */
+    tb_engine_get(fx->env)->max_tbs = 4;
+    fx->env->rip = LIN;
+    first = try_tb_find(fx, &vector);
+    for (uint64_t i = 1; i < 4; i++) {
+        fx->env->rip = LIN + i;
+        g_assert_nonnull(try_tb_find(fx, &vector));
+    }
+    g_assert_false(first->invalid);
+    fx->env->rip = LIN + 4;
+    tb = try_tb_find(fx, &vector);
+    g_assert_true(first->invalid);
+    g_assert_false(tb->invalid);
+    g_assert_cmpuint(tb_engine_get(fx->env)->nb_tbs, ==, 1);
+    /* Its page lost its blocks and then got one again: still write-protected. */
+    g_assert_cmpuint(fx->m->ram.code_map[DATA_PHYS >> PAGE_BITS], !=, 0);
+    fx->env->rip = LIN;
+    tb = try_tb_find(fx, &vector);
+    g_assert_true(tb != first && !tb->invalid);
     tb_reap(fx->env);
     fx_free(fx);
 }
@@ -891,7 +931,8 @@ int main(int argc, char **argv)
     g_test_add_func("/mmu/translate/no-paging", test_no_paging);
     g_test_add_func("/mmu/translate/32bit-4k", test_32bit_4k);
     g_test_add_func("/mmu/translate/32bit-4m", test_32bit_4m);
-    g_test_add_func("/mmu/translate/32bit-ps-without-pse", test_32bit_ps_ignored_without_pse);
+    g_test_add_func("/mmu/translate/32bit-ps-without-pse",
+                    test_32bit_ps_ignored_without_pse);
     g_test_add_func("/mmu/translate/32bit-pse36", test_32bit_4m_pse36);
     g_test_add_func("/mmu/translate/pae", test_pae_4k_2m);
     g_test_add_func("/mmu/translate/4level", test_4level_all_sizes);
@@ -916,5 +957,6 @@ int main(int argc, char **argv)
     g_test_add_func("/mmu/smc/chunks", test_smc_chunk_granularity);
     g_test_add_func("/mmu/smc/page-released", test_smc_page_released);
     g_test_add_func("/mmu/smc/dma", test_smc_dma);
+    g_test_add_func("/mmu/tb/cache-limit", test_block_cache_limit);
     return g_test_run();
 }

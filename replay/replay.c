@@ -19,6 +19,9 @@
 #include "util/leb128.h"
 #include "util/log.h"
 #include "chardev/char.h"
+#include "migration/savevm.h"
+#include "replay/replay-snapshot.h"
+#include "system/runstate.h"
 #include "config-host.h"
 
 #define CHECKPOINT_INTERVAL (1ull << 22) /* instructions between CPU-state checks */
@@ -42,8 +45,14 @@ static bool have_next;
 static bool log_ended;
 static GByteArray *next_payload;
 
-static uint64_t last_checkpoint;
-static uint64_t checkpoints;
+/* The replay layer's part of a snapshot: where in the log the machine is. */
+typedef struct ReplayBook {
+    ReplayPosition pos;
+    uint64_t last_checkpoint; /* record: icount of the last checkpoint written */
+    uint64_t checkpoints;     /* record: checkpoints written */
+} ReplayBook;
+
+static ReplayBook book;
 static int64_t last_flush;
 static bool diverged;
 
@@ -109,6 +118,8 @@ void replay_put_event(ReplayEventKind kind, const void *payload, size_t len)
         replay_stop_cpu();
         return;
     }
+    book.pos.events = replay_log_writer_events(writer);
+    book.pos.chunk_offset = replay_log_writer_size(writer);
     log_mask_printf(LOG_REPLAY, "replay: record %s at %" PRIu64 "\n",
                     replay_event_kind_name(kind), icount.count);
 }
@@ -148,7 +159,15 @@ static bool replay_peek(void)
     g_byte_array_append(next_payload, next_ev.payload, next_ev.len);
     next_ev.payload = next_payload->data;
     have_next = true;
+    book.pos.chunk_offset = next_ev.chunk_offset;
     return true;
+}
+
+/* The lookahead event is used up. */
+static void replay_consume(void)
+{
+    have_next = false;
+    book.pos.events = next_ev.seq + 1;
 }
 
 static char *replay_describe_next(void)
@@ -181,7 +200,7 @@ bool replay_get_event(ReplayEventKind kind, ReplayEvent *ev)
         return false;
     }
     *ev = next_ev;
-    have_next = false;
+    replay_consume();
     log_mask_printf(LOG_REPLAY, "replay: play %s at %" PRIu64 "\n",
                     replay_event_kind_name(kind), icount.count);
     return true;
@@ -299,16 +318,91 @@ bool replay_add_image(const char *role, const char *path, Error **errp)
     return replay_check_image(role, path, sha, errp);
 }
 
+/* ---- the log position in snapshots ---- */
+
+/* Identifies a recording: replay and record compute it from the same header. */
+static uint64_t replay_header_id(const ReplayLogHeader *h)
+{
+    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+    uint8_t digest[32];
+    gsize len = sizeof(digest);
+    uint64_t id = 0;
+
+    g_checksum_update(sum, (const guchar *)h->emulator_version,
+                      h->emulator_version ? strlen(h->emulator_version) + 1 : 0);
+    for (guint i = 0; i < h->config_args->len; i++) {
+        const char *arg = h->config_args->pdata[i];
+        g_checksum_update(sum, (const guchar *)arg, strlen(arg) + 1);
+    }
+    for (guint i = 0; i < h->images->len; i++) {
+        g_checksum_update(sum, g_array_index(h->images, ReplayImage, i).sha256, 32);
+    }
+    g_checksum_update(sum, (const guchar *)&h->start_time_ns, sizeof(h->start_time_ns));
+    g_checksum_get_digest(sum, digest, &len);
+    for (int i = 7; i >= 0; i--) {
+        id = (id << 8) | digest[i];
+    }
+    return id;
+}
+
+static bool replay_book_post_load(void *opaque, Error **errp)
+{
+    ReplayBook *loaded = opaque;
+    uint64_t id = replay_header_id(replay_log_reader_header(reader));
+
+    if (replay_mode != REPLAY_MODE_PLAY) {
+        return true;
+    }
+    if (loaded->pos.log_id != id) {
+        error_setg(errp, "the snapshot belongs to another recording than '%s'", log_path);
+        loaded->pos.log_id = id;
+        return false;
+    }
+    if (!replay_log_reader_seek(reader, loaded->pos.events, errp)) {
+        return false;
+    }
+    have_next = false;
+    log_ended = false;
+    return true;
+}
+
+static const VMStateField replay_book_fields[] = {
+    VMSTATE_UINT64(pos.log_id, ReplayBook),
+    VMSTATE_UINT64(pos.events, ReplayBook),
+    VMSTATE_UINT64(pos.chunk_offset, ReplayBook),
+    VMSTATE_UINT64(last_checkpoint, ReplayBook),
+    VMSTATE_UINT64(checkpoints, ReplayBook),
+    VMSTATE_END_OF_LIST(),
+};
+
+static const VMStateDescription vmstate_replay_book = {
+    .name = "replay",
+    .version = 1,
+    .fields = replay_book_fields,
+    .post_load = replay_book_post_load,
+};
+
+static void replay_attach_book(const ReplayLogHeader *h)
+{
+    book.pos.log_id = replay_header_id(h);
+    savevm_register("replay", &vmstate_replay_book, &book, true);
+    replay_snapshot_attach_position(&book.pos);
+}
+
 bool replay_begin(Error **errp)
 {
     if (replay_mode == REPLAY_MODE_RECORD) {
         writer = replay_log_writer_open(log_path, header, CONFIG_ZSTD, errp);
         last_flush = host_clock_realtime_ns();
+        if (writer) {
+            replay_attach_book(header);
+        }
         return writer != NULL;
     }
     if (replay_mode == REPLAY_MODE_PLAY) {
         /* A replayed VM is deaf: its input comes from the log only. */
         chardev_set_input_enabled(false);
+        replay_attach_book(replay_log_reader_header(reader));
         return true;
     }
     return true;
@@ -360,7 +454,7 @@ static void replay_cpu_regs(uint64_t regs[CKPT_NR_REGS])
 static void replay_write_checkpoint(void)
 {
     g_autoptr(GByteArray) b = g_byte_array_new();
-    bool with_machine = (++checkpoints % MACHINE_HASH_EVERY) == 0;
+    bool with_machine = (++book.checkpoints % MACHINE_HASH_EVERY) == 0;
     uint8_t flags = CKPT_HAS_REGS | (with_machine ? CKPT_HAS_MACHINE_HASH : 0);
     uint64_t regs[CKPT_NR_REGS];
 
@@ -374,7 +468,7 @@ static void replay_write_checkpoint(void)
         put_u64(b, regs[i]);
     }
     replay_put_event(REPLAY_EV_CHECKPOINT, b->data, b->len);
-    last_checkpoint = icount.count;
+    book.last_checkpoint = icount.count;
 }
 
 static void replay_record_checkpoint(void)
@@ -382,7 +476,7 @@ static void replay_record_checkpoint(void)
     int64_t now = host_clock_realtime_ns();
     Error *err = NULL;
 
-    if (machine && machine->cpu && icount.count - last_checkpoint >= CHECKPOINT_INTERVAL) {
+    if (machine && machine->cpu && icount.count - book.last_checkpoint >= CHECKPOINT_INTERVAL) {
         replay_write_checkpoint();
     }
     /* Flushing often bounds what a SIGKILL can lose; chunk boundaries are invisible. */
@@ -498,7 +592,11 @@ static bool replay_apply_async(const ReplayEvent *ev)
     case REPLAY_EV_END:
         /* Leave it for replay_finish, which checks the final state. */
         have_next = true;
-        runstate_guest_shutdown(SHUTDOWN_CAUSE_REPLAY_END, 0);
+        if (replay_snapshot_pause_at_end()) {
+            vm_stop(STOP_REASON_HISTORY_END); /* a debugger may still go back */
+        } else {
+            runstate_guest_shutdown(SHUTDOWN_CAUSE_REPLAY_END, 0);
+        }
         return false;
     default:
         replay_diverged("event #%" PRIu64 " has kind '%s', which this build cannot "
@@ -537,7 +635,7 @@ static bool replay_play_checkpoint(void)
             return !diverged;
         }
         ev = next_ev;
-        have_next = false;
+        replay_consume();
         log_mask_printf(LOG_REPLAY, "replay: play %s at %" PRIu64 "\n",
                         replay_event_kind_name(ev.kind), icount.count);
         if (!replay_apply_async(&ev)) {
@@ -653,8 +751,9 @@ static void replay_finish_play(void)
     }
     if (!replay_peek() || next_ev.kind != REPLAY_EV_END) {
         g_autofree char *what = replay_describe_next();
-        if (runstate_shutdown_cause() == SHUTDOWN_CAUSE_HOST_SIGNAL) {
-            return;
+        if (runstate_shutdown_cause() == SHUTDOWN_CAUSE_HOST_SIGNAL ||
+            runstate_shutdown_cause() == SHUTDOWN_CAUSE_HOST_QUIT) {
+            return; /* the user ended the replay early */
         }
         replay_diverged("the machine stopped, but the log continues with %s", what);
         return;

@@ -134,6 +134,7 @@ bool clock_run_timers(ClockType type)
     while ((t = timer_lists[type]) && t->expire_ns <= now) {
         timer_lists[type] = t->next;
         t->next = NULL;
+        t->fired_ns = t->expire_ns;
         t->expire_ns = -1;
         t->cb(t->opaque);
         ran = true;

@@ -5,6 +5,13 @@
  *
  * The order within a turn is the same in every mode, which is what makes a replay
  * retrace the recording: asynchronous events, then due timers, then instructions.
+ *
+ * Debuggers stop and steer the VM between turns. The first turn at an instruction
+ * count is where everything that is "at icount N" happens: snapshots for reverse
+ * execution are taken and checked there, runs to a target count end there, and a
+ * stopped VM waits there for host events (the monitor, gdb, Ctrl-A) without running
+ * timers or replay events. Extra turn boundaries change nothing in the guest: a
+ * replay already cuts slices where the recording did not.
  */
 #include "system/main-loop.h"
 #include "system/clock.h"
@@ -14,6 +21,9 @@
 #include "chardev/char.h"
 #include "replay/replay.h"
 #include "target/i386/cpu.h"
+#include "migration/savevm.h"
+#include "monitor/monitor.h"
+#include "replay/replay-snapshot.h"
 #include "util/log.h"
 
 #define SLICE_INSNS        (1 << 20) /* instructions between host polls */
@@ -24,13 +34,66 @@ typedef struct ShiftTuner {
     int64_t last_rt, last_vt;
 } ShiftTuner;
 
+/* Debugger stops and runs; see the comment at the top. */
+typedef struct ExecControl {
+    bool fresh;   /* this is the first turn at icount.count (or the state jumped) */
+    bool checked; /* the first-turn checks ran for it */
+    bool target_set;
+    uint64_t target;
+    MainLoopRunDone *target_done;
+    void *target_opaque;
+    bool break_set; /* replay_break */
+    uint64_t break_icount;
+    bool hits_on; /* breakpoints and watchpoints apply to this run */
+    MainLoopHit *hit_fn;
+    void *hit_opaque;
+    GArray *breakpoints; /* uint64_t */
+    GArray *watchpoints; /* VMWatchpoint */
+} ExecControl;
+
+typedef struct SoonCall {
+    MainLoopCallFn *fn;
+    void *opaque;
+} SoonCall;
+
 static Machine *running_machine;
+static ExecControl exec = {.fresh = true, .hits_on = true};
+static GArray *soon_calls; /* SoonCall */
 
 void main_loop_request_checkpoint(void)
 {
     if (running_machine && running_machine->cpu) {
         running_machine->cpu->stop_request = true;
         running_machine->cpu->exit_request = true;
+    }
+}
+
+Machine *main_loop_machine(void)
+{
+    return running_machine;
+}
+
+void main_loop_call_soon(MainLoopCallFn *fn, void *opaque)
+{
+    SoonCall call = {fn, opaque};
+
+    if (!soon_calls) {
+        soon_calls = g_array_new(false, false, sizeof(SoonCall));
+    }
+    g_array_append_val(soon_calls, call);
+}
+
+static bool main_loop_soon_pending(void)
+{
+    return soon_calls && soon_calls->len;
+}
+
+static void main_loop_run_soon_calls(void)
+{
+    while (main_loop_soon_pending()) {
+        SoonCall call = g_array_index(soon_calls, SoonCall, 0);
+        g_array_remove_index(soon_calls, 0);
+        call.fn(call.opaque);
     }
 }
 
@@ -55,7 +118,7 @@ static void main_loop_wait_host(int64_t timeout_ns)
 {
     int64_t until = timeout_ns < 0 ? INT64_MAX : host_clock_realtime_ns() + timeout_ns;
 
-    while (!runstate_shutdown_requested()) {
+    while (!runstate_shutdown_requested() && !main_loop_soon_pending()) {
         int64_t left = until - host_clock_realtime_ns();
         bool woke = false;
         guint id;
@@ -104,12 +167,15 @@ static void main_loop_host_checkpoint(void)
 
     if (replay_mode == REPLAY_MODE_PLAY) {
         main_loop_poll_host(); /* only signals and output backends */
+        main_loop_run_soon_calls();
+        chardev_checkpoint();  /* the guest is deaf: this reaches the monitor only */
         if (runstate_take_host_request(&cause)) {
             runstate_apply_host_shutdown(cause);
         }
         return;
     }
     main_loop_poll_host();
+    main_loop_run_soon_calls();
     if (runstate_take_host_request(&cause)) {
         replay_shutdown_request(cause);
         runstate_apply_host_shutdown(cause);
@@ -118,6 +184,18 @@ static void main_loop_host_checkpoint(void)
     if (chardev_checkpoint()) {
         clock_run_timers(CLOCK_VIRTUAL);
     }
+}
+
+/* Instructions before the run's target or the replay_break. */
+static int64_t exec_budget(void)
+{
+    if (exec.target_set) {
+        return exec.target > icount.count ? (int64_t)(exec.target - icount.count) : 0;
+    }
+    if (exec.break_set && exec.break_icount > icount.count) {
+        return (int64_t)(exec.break_icount - icount.count);
+    }
+    return INT64_MAX;
 }
 
 static int64_t main_loop_budget(void)
@@ -129,7 +207,7 @@ static int64_t main_loop_budget(void)
     if (timer >= 0 && timer < budget) {
         budget = MAX(timer, 1); /* a timer due now has just run; it re-armed itself */
     }
-    return MIN(budget, rr);
+    return MIN(MIN(budget, rr), exec_budget());
 }
 
 /* The CPU is halted: move virtual time to the next deadline (or wait for input). */
@@ -172,14 +250,49 @@ static bool main_loop_replay_stuck(CPUX86State *cpu)
     return true;
 }
 
+/*
+ * The first turn at an icount: snapshots, the run's target, replay_break. A target's
+ * callback may move the machine (a restored snapshot), whose state is then checked
+ * in turn. False when the VM is stopped.
+ */
+static bool main_loop_first_turn_checks(void)
+{
+    while (exec.fresh && !exec.checked) {
+        exec.checked = true;
+        replay_snapshot_turn_start();
+        if (exec.target_set && icount.count == exec.target) {
+            exec.target_set = false;
+            exec.target_done(exec.target_opaque);
+            if (!exec.checked) {
+                continue;
+            }
+        }
+        if (exec.break_set && icount.count == exec.break_icount) {
+            exec.break_set = false;
+            vm_stop(STOP_REASON_ICOUNT);
+        }
+    }
+    return runstate_is_running();
+}
+
+static ExecResult main_loop_exec(CPUX86State *cpu, int64_t budget);
+
 static bool main_loop_turn(Machine *m, ShiftTuner *st)
 {
+    uint64_t start = icount.count;
     int64_t budget;
+    ExecResult r;
 
     main_loop_host_checkpoint();
-    if (runstate_shutdown_requested() || !replay_checkpoint() ||
-        runstate_shutdown_requested()) {
+    if (runstate_shutdown_requested()) {
         return false;
+    }
+    if (!main_loop_first_turn_checks()) {
+        return true;
+    }
+    exec.fresh = false;
+    if (!replay_checkpoint() || runstate_shutdown_requested()) {
+        return !runstate_shutdown_requested(); /* else stopped at the end of the log */
     }
     main_loop_tune_shift(st);
     clock_run_timers(CLOCK_VIRTUAL);
@@ -191,11 +304,28 @@ static bool main_loop_turn(Machine *m, ShiftTuner *st)
     if (budget <= 0) {
         return true; /* replay: the next checkpoint applies or reports the event */
     }
-    if (cpu_exec(m->cpu, budget) == EXEC_HALTED) {
+    r = main_loop_exec(m->cpu, budget);
+    if (icount.count != start) {
+        exec.fresh = true;
+        exec.checked = false;
+    }
+    if (r == EXEC_HALTED) {
         main_loop_halted();
         return !main_loop_replay_stuck(m->cpu);
     }
     return true;
+}
+
+/* Stopped: serve host events (the monitor may start the VM again). */
+static void main_loop_wait_stopped(ShiftTuner *st)
+{
+    main_loop_host_checkpoint();
+    if (!runstate_is_running()) {
+        main_loop_wait_host(-1);
+    } else {
+        /* The time spent stopped is no reason to change the shift. */
+        *st = (ShiftTuner){host_clock_realtime_ns(), icount_get_ns()};
+    }
 }
 
 void main_loop_run(Machine *m)
@@ -203,9 +333,264 @@ void main_loop_run(Machine *m)
     ShiftTuner st = {host_clock_realtime_ns(), icount_get_ns()};
 
     running_machine = m;
+    savevm_set_machine(m);
     while (!runstate_shutdown_requested()) {
-        if (!main_loop_turn(m, &st)) {
+        if (!runstate_is_running()) {
+            main_loop_wait_stopped(&st);
+        } else if (!main_loop_turn(m, &st)) {
             break;
         }
     }
+}
+
+/* ---- breakpoints and watchpoints ---- */
+
+static uint64_t cpu_linear_pc(const CPUX86State *env)
+{
+    uint64_t pc = env->segs[R_CS].base + env->rip;
+
+    return (env->hflags & HF_CS64) ? pc : (uint32_t)pc;
+}
+
+bool main_loop_breakpoint_here(StopEvent *hit)
+{
+    uint64_t pc = cpu_linear_pc(running_machine->cpu);
+
+    for (guint i = 0; exec.breakpoints && i < exec.breakpoints->len; i++) {
+        if (g_array_index(exec.breakpoints, uint64_t, i) == pc) {
+            *hit = (StopEvent){STOP_REASON_BREAKPOINT, icount.count, pc};
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Read the watched bytes; true if they changed since the last look. */
+static bool watch_changed(CPUX86State *env, VMWatchpoint *wp)
+{
+    uint8_t now[VM_WATCH_MAX_LEN];
+    bool readable = cpu_memory_rw_debug(env, wp->addr, now, wp->len, false);
+    bool changed = readable != wp->readable ||
+                   (readable && memcmp(now, wp->value, wp->len) != 0);
+
+    wp->readable = readable;
+    memcpy(wp->value, now, wp->len);
+    return changed;
+}
+
+static void watch_reset(void)
+{
+    for (guint i = 0; exec.watchpoints && running_machine && i < exec.watchpoints->len;
+         i++) {
+        watch_changed(running_machine->cpu, &g_array_index(exec.watchpoints,
+                                                           VMWatchpoint, i));
+    }
+}
+
+static bool watch_hit(CPUX86State *env, StopEvent *hit)
+{
+    bool any = false;
+
+    for (guint i = 0; exec.watchpoints && i < exec.watchpoints->len; i++) {
+        VMWatchpoint *wp = &g_array_index(exec.watchpoints, VMWatchpoint, i);
+        if (watch_changed(env, wp) && !any) {
+            *hit = (StopEvent){STOP_REASON_WATCHPOINT, icount.count, wp->addr};
+            any = true;
+        }
+    }
+    return any;
+}
+
+/* After an instruction: report a hit; true if the VM stopped for it. */
+static bool exec_check_hits(CPUX86State *env)
+{
+    StopEvent hit;
+
+    if (!watch_hit(env, &hit) && !main_loop_breakpoint_here(&hit)) {
+        return false;
+    }
+    if (exec.hit_fn) {
+        exec.hit_fn(exec.hit_opaque, &hit);
+        return false;
+    }
+    vm_stop_event(&hit);
+    return true;
+}
+
+static bool exec_watching(void)
+{
+    return exec.hits_on && ((exec.breakpoints && exec.breakpoints->len) ||
+                            (exec.watchpoints && exec.watchpoints->len));
+}
+
+static ExecResult main_loop_exec(CPUX86State *cpu, int64_t budget)
+{
+    if (!exec_watching()) {
+        return cpu_exec(cpu, budget);
+    }
+    for (int64_t n = 0; n < budget; n++) {
+        ExecResult r = cpu_exec(cpu, 1);
+        if (r != EXEC_BUDGET) {
+            return r;
+        }
+        if (exec_check_hits(cpu)) {
+            return EXEC_EXIT;
+        }
+    }
+    return EXEC_BUDGET;
+}
+
+bool vm_breakpoint_insert(uint64_t lin, Error **errp)
+{
+    if (!exec.breakpoints) {
+        exec.breakpoints = g_array_new(false, false, sizeof(uint64_t));
+    }
+    vm_breakpoint_remove(lin); /* inserting twice keeps one */
+    g_array_append_val(exec.breakpoints, lin);
+    return true;
+}
+
+bool vm_breakpoint_remove(uint64_t lin)
+{
+    for (guint i = 0; exec.breakpoints && i < exec.breakpoints->len; i++) {
+        if (g_array_index(exec.breakpoints, uint64_t, i) == lin) {
+            g_array_remove_index(exec.breakpoints, i);
+            return true;
+        }
+    }
+    return false;
+}
+
+bool vm_watchpoint_insert(uint64_t lin, uint64_t len, Error **errp)
+{
+    VMWatchpoint wp = {.addr = lin, .len = len};
+
+    if (len == 0 || len > VM_WATCH_MAX_LEN) {
+        error_setg(errp, "a watchpoint covers 1 to %d bytes", VM_WATCH_MAX_LEN);
+        return false;
+    }
+    if (!exec.watchpoints) {
+        exec.watchpoints = g_array_new(false, false, sizeof(VMWatchpoint));
+    }
+    vm_watchpoint_remove(lin, len);
+    if (running_machine) {
+        watch_changed(running_machine->cpu, &wp);
+    }
+    g_array_append_val(exec.watchpoints, wp);
+    return true;
+}
+
+bool vm_watchpoint_remove(uint64_t lin, uint64_t len)
+{
+    for (guint i = 0; exec.watchpoints && i < exec.watchpoints->len; i++) {
+        VMWatchpoint *wp = &g_array_index(exec.watchpoints, VMWatchpoint, i);
+        if (wp->addr == lin && wp->len == len) {
+            g_array_remove_index(exec.watchpoints, i);
+            return true;
+        }
+    }
+    return false;
+}
+
+const GArray *vm_breakpoints(void)
+{
+    if (!exec.breakpoints) {
+        exec.breakpoints = g_array_new(false, false, sizeof(uint64_t));
+    }
+    return exec.breakpoints;
+}
+
+const GArray *vm_watchpoints(void)
+{
+    if (!exec.watchpoints) {
+        exec.watchpoints = g_array_new(false, false, sizeof(VMWatchpoint));
+    }
+    return exec.watchpoints;
+}
+
+/* ---- stops, steps and runs to a count ---- */
+
+void main_loop_stopped(void)
+{
+    exec.target_set = false;
+    exec.hit_fn = NULL;
+    exec.hits_on = true;
+}
+
+void main_loop_state_jumped(void)
+{
+    exec.fresh = true;
+    exec.checked = false;
+    watch_reset();
+}
+
+bool main_loop_at_canonical_state(void)
+{
+    return exec.fresh;
+}
+
+void main_loop_run_to(uint64_t target, MainLoopRunDone *done, void *opaque)
+{
+    /* A target at the current count can only be the canonical state's own. */
+    assert(target > icount.count || exec.fresh);
+    exec.target_set = true;
+    exec.target = target;
+    exec.target_done = done;
+    exec.target_opaque = opaque;
+    exec.hits_on = false;
+    exec.hit_fn = NULL;
+    if (target == icount.count) {
+        exec.checked = false;
+    }
+}
+
+void main_loop_record_hits(MainLoopHit *fn, void *opaque)
+{
+    exec.hits_on = true;
+    exec.hit_fn = fn;
+    exec.hit_opaque = opaque;
+    watch_reset();
+}
+
+static void vm_step_done(void *opaque)
+{
+    vm_stop(STOP_REASON_STEP);
+}
+
+bool vm_step(uint64_t n, Error **errp)
+{
+    if (runstate_is_running()) {
+        error_setg(errp, "the VM is running; stop it first");
+        return false;
+    }
+    if (n == 0) {
+        error_setg(errp, "nothing to step");
+        return false;
+    }
+    main_loop_run_to(icount.count + n, vm_step_done, NULL);
+    vm_start();
+    return true;
+}
+
+bool vm_set_icount_break(uint64_t n, Error **errp)
+{
+    if (n <= icount.count) {
+        error_setg(errp, "instruction %" PRIu64 " is not ahead of the current position "
+                         "(%" PRIu64 ")", n, icount.count);
+        return false;
+    }
+    exec.break_set = true;
+    exec.break_icount = n;
+    return true;
+}
+
+void vm_clear_icount_break(void)
+{
+    exec.break_set = false;
+}
+
+bool vm_get_icount_break(uint64_t *n)
+{
+    *n = exec.break_icount;
+    return exec.break_set;
 }

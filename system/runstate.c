@@ -1,5 +1,10 @@
-/* Shutdown and reset requests: guest ones take effect at once, host ones go through replay. */
+/*
+ * Whether the VM runs, and shutdown and reset requests: guest ones take effect at once,
+ * host ones go through replay.
+ */
 #include "system/runstate.h"
+#include "system/main-loop.h"
+#include "system/icount.h"
 #include "replay/replay.h"
 
 bool no_reboot;
@@ -78,4 +83,107 @@ bool runstate_take_reset_request(void)
 bool runstate_reset_pending(void)
 {
     return reset_requested;
+}
+
+/* ---- running and stopped ---- */
+
+typedef struct StopNotifierEntry {
+    StopNotifier *fn;
+    void *opaque;
+} StopNotifierEntry;
+
+static RunState run_state = RUN_STATE_RUNNING;
+static StopEvent last_stop;
+static GArray *stop_notifiers; /* StopNotifierEntry */
+
+void runstate_add_stop_notifier(StopNotifier *fn, void *opaque)
+{
+    StopNotifierEntry e = {fn, opaque};
+
+    if (!stop_notifiers) {
+        stop_notifiers = g_array_new(false, false, sizeof(StopNotifierEntry));
+    }
+    g_array_append_val(stop_notifiers, e);
+}
+
+void runstate_remove_stop_notifier(StopNotifier *fn, void *opaque)
+{
+    for (guint i = 0; stop_notifiers && i < stop_notifiers->len; i++) {
+        StopNotifierEntry *e = &g_array_index(stop_notifiers, StopNotifierEntry, i);
+        if (e->fn == fn && e->opaque == opaque) {
+            g_array_remove_index(stop_notifiers, i);
+            return;
+        }
+    }
+}
+
+RunState runstate_get(void)
+{
+    return run_state;
+}
+
+bool runstate_is_running(void)
+{
+    return run_state == RUN_STATE_RUNNING;
+}
+
+const char *runstate_name(RunState state)
+{
+    switch (state) {
+    case RUN_STATE_RUNNING: return "running";
+    case RUN_STATE_PAUSED: return "paused";
+    case RUN_STATE_DEBUG: return "paused (debug)";
+    case RUN_STATE_REPLAY_END: return "paused (end of the replay log)";
+    case RUN_STATE_ERROR: return "paused (internal-error)";
+    }
+    return "?";
+}
+
+const StopEvent *runstate_last_stop(void)
+{
+    return &last_stop;
+}
+
+static RunState runstate_for(StopReason reason)
+{
+    switch (reason) {
+    case STOP_REASON_USER: return RUN_STATE_PAUSED;
+    case STOP_REASON_HISTORY_END: return RUN_STATE_REPLAY_END;
+    case STOP_REASON_ERROR: return RUN_STATE_ERROR;
+    default: return RUN_STATE_DEBUG;
+    }
+}
+
+void vm_stop_event(const StopEvent *ev)
+{
+    if (run_state != RUN_STATE_RUNNING) {
+        return;
+    }
+    run_state = runstate_for(ev->reason);
+    last_stop = *ev;
+    main_loop_stopped();
+    /* A copy: a notifier may add or remove notifiers. */
+    g_autoptr(GArray) calls = stop_notifiers ? g_array_copy(stop_notifiers) : NULL;
+    for (guint i = 0; calls && i < calls->len; i++) {
+        StopNotifierEntry *e = &g_array_index(calls, StopNotifierEntry, i);
+        e->fn(e->opaque, &last_stop);
+    }
+}
+
+void vm_stop(StopReason reason)
+{
+    StopEvent ev = {.reason = reason, .icount = icount.count};
+
+    vm_stop_event(&ev);
+}
+
+void vm_start(void)
+{
+    run_state = RUN_STATE_RUNNING;
+}
+
+void vm_start_paused(void)
+{
+    run_state = RUN_STATE_PAUSED;
+    last_stop = (StopEvent){.reason = STOP_REASON_USER, .icount = icount.count};
 }

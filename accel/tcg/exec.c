@@ -134,6 +134,7 @@ static BoundaryResult exec_boundary(CPUX86State *env, ExecResult *result)
     if (env->mem->generation != mmu_state(env)->generation) {
         tlb_flush_all(env);
     }
+    tlb_sync_mode(env);
     if (runstate_shutdown_requested() || runstate_reset_pending() || env->stop_request) {
         env->stop_request = false;
         *result = EXEC_EXIT;

@@ -604,8 +604,18 @@ bool pit_get_out(PITState *s, int channel)
 static void pit_timer_expired(void *opaque)
 {
     PITChannel *ch = opaque;
+    int64_t due = pit_ns_to_ticks(ch->timer.fired_ns);
     int64_t T = pit_now();
 
+    /*
+     * Without -icount the timer can run after the edge it was armed for and even
+     * after the one-clock pulse that follows it: produce the due edge first, so that
+     * no interrupt is lost, then catch up with the present.
+     */
+    if (due < T) {
+        pit_sync(ch, due);
+        pit_update_out(ch, due);
+    }
     pit_sync(ch, T);
     pit_update_out(ch, T);
 }

@@ -28,6 +28,8 @@ typedef void TimerCB(void *opaque);
 typedef struct Timer {
     ClockType clock;
     int64_t expire_ns; /* -1 when not pending */
+    int64_t fired_ns;  /* in a callback: the expiry it was armed for (it may run late
+                          when virtual time is not instruction-driven) */
     TimerCB *cb;
     void *opaque;
     struct Timer *next; /* sorted list of pending timers on this clock */

@@ -1,4 +1,4 @@
-/* Shutdown and reset requests, and the exit status of the emulator. */
+/* Whether the VM runs, why it stopped, shutdown and reset requests, and the exit status. */
 #ifndef SYSTEM_RUNSTATE_H
 #define SYSTEM_RUNSTATE_H
 
@@ -43,5 +43,55 @@ bool runstate_take_reset_request(void);
 bool runstate_reset_pending(void);
 
 extern bool no_reboot; /* -no-reboot */
+
+/*
+ * Running and stopped. A stopped VM executes nothing and its clocks stand still (with
+ * -icount); host events, the monitor and gdb are still served. Stopping and starting
+ * never changes guest state, so they are allowed while recording.
+ */
+typedef enum RunState {
+    RUN_STATE_RUNNING,
+    RUN_STATE_PAUSED,     /* "stop", -S */
+    RUN_STATE_DEBUG,      /* a debugger stop: step, breakpoint, replay_break, seek */
+    RUN_STATE_REPLAY_END, /* the replay reached the end of its log */
+    RUN_STATE_ERROR,      /* a failed loadvm left the machine state undefined */
+} RunState;
+
+typedef enum StopReason {
+    STOP_REASON_USER,          /* stop command, -S, gdb interrupt */
+    STOP_REASON_STEP,          /* vm_step or a reverse step finished */
+    STOP_REASON_ICOUNT,        /* replay_break reached */
+    STOP_REASON_BREAKPOINT,    /* StopEvent.addr: the breakpoint */
+    STOP_REASON_WATCHPOINT,    /* StopEvent.addr: the watched address */
+    STOP_REASON_SEEK,          /* replay_seek arrived */
+    STOP_REASON_HISTORY_START, /* reverse execution reached the start of the replay */
+    STOP_REASON_HISTORY_END,   /* the replay reached the end of its log */
+    STOP_REASON_ERROR,
+} StopReason;
+
+typedef struct StopEvent {
+    StopReason reason;
+    uint64_t icount; /* where the VM stopped */
+    uint64_t addr;   /* breakpoint or watchpoint address */
+} StopEvent;
+
+/* Called on every transition to stopped, after the VM state is settled. */
+typedef void StopNotifier(void *opaque, const StopEvent *ev);
+void runstate_add_stop_notifier(StopNotifier *fn, void *opaque);
+void runstate_remove_stop_notifier(StopNotifier *fn, void *opaque);
+
+RunState runstate_get(void);
+bool runstate_is_running(void);
+/* "running", "paused", "paused (debug)", ... as "info status" prints it. */
+const char *runstate_name(RunState state);
+/* Why the VM last stopped. */
+const StopEvent *runstate_last_stop(void);
+
+/* Stop at the current instruction boundary (no-op if stopped); notifies. */
+void vm_stop(StopReason reason);
+void vm_stop_event(const StopEvent *ev);
+void vm_start(void);
+/* -S: the main loop starts with the VM stopped (before main_loop_run; no notification). */
+void vm_start_paused(void);
 
 #endif

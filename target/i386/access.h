@@ -29,13 +29,17 @@ typedef struct MMUState {
     uint64_t mode_key;   /* paging control bits the TLB was filled under */
     uint64_t large_addr; /* region covering every large page in the TLB (INVLPG) */
     uint64_t large_mask;
-    uint64_t generation; /* memory map generation the TLB was filled under */
+    uint64_t generation;    /* memory map generation the TLB was filled under */
+    bool alignment_checked; /* CR0.AM, EFLAGS.AC and CPL 3 when last synced */
 } MMUState;
 MMUState *mmu_state(CPUX86State *env);
 
 /* Slow paths (mmu.c): segmentation checks, TLB refill, MMIO, code-page writes. */
 uint64_t cpu_ld_slow(CPUX86State *env, int seg, uint64_t off, unsigned size);
 void cpu_st_slow(CPUX86State *env, int seg, uint64_t off, unsigned size, uint64_t val);
+uint64_t cpu_ld_rmw_slow(CPUX86State *env, int seg, uint64_t off, unsigned size);
+/* At a block boundary: follow EFLAGS.AC / CR0.AM for alignment checking (#AC). */
+void tlb_sync_mode(CPUX86State *env);
 
 /*
  * Linear-address accesses for the processor's own structures (GDT/LDT, IDT, TSS,
@@ -77,6 +81,16 @@ static ALWAYS_INLINE TLBEntry *tlb_entry(CPUX86State *env, uint64_t lin)
 static ALWAYS_INLINE uint64_t tlb_tag(const CPUX86State *env, uint64_t lin)
 {
     return (lin & PAGE_MASK) | (env->hflags & HF_CPL_MASK);
+}
+
+/*
+ * The tag a size-byte access at lin must find in lin's entry: that of its last byte,
+ * so that an access running into the next page misses and takes the slow path.
+ */
+static ALWAYS_INLINE uint64_t tlb_tag_sized(const CPUX86State *env, uint64_t lin,
+                                            unsigned size)
+{
+    return tlb_tag(env, lin + size - 1);
 }
 
 static inline uint64_t tlb_entry_tag(const TLBEntry *e, int access)
@@ -144,8 +158,7 @@ static ALWAYS_INLINE uint64_t cpu_ld(CPUX86State *env, int seg, uint64_t off,
                off + (size - 1) <= env->seg_max[seg])) {
         uint64_t lin = seg_linear(env, seg, off);
         const TLBEntry *e = tlb_entry(env, lin);
-        if (likely(e->tag_read == tlb_tag(env, lin) &&
-                   (lin & ~PAGE_MASK) <= PAGE_SIZE - size)) {
+        if (likely(e->tag_read == tlb_tag_sized(env, lin, size))) {
             return ld_le((const void *)(uintptr_t)(lin + e->addend), size);
         }
     }
@@ -159,13 +172,31 @@ static ALWAYS_INLINE void cpu_st(CPUX86State *env, int seg, uint64_t off, unsign
                off + (size - 1) <= env->seg_max[seg])) {
         uint64_t lin = seg_linear(env, seg, off);
         const TLBEntry *e = tlb_entry(env, lin);
-        if (likely(e->tag_write == tlb_tag(env, lin) &&
-                   (lin & ~PAGE_MASK) <= PAGE_SIZE - size)) {
+        if (likely(e->tag_write == tlb_tag_sized(env, lin, size))) {
             st_le((void *)(uintptr_t)(lin + e->addend), size, val);
             return;
         }
     }
     cpu_st_slow(env, seg, off, size, val);
+}
+
+/*
+ * Load the destination of a read-modify-write instruction (ADD [m], INC, XCHG,
+ * CMPXCHG, BTS, ...): write permission is checked first, so a fault on it is
+ * reported as a write (#PF with W=1), as hardware does, and the page is dirtied.
+ */
+static ALWAYS_INLINE uint64_t cpu_ld_rmw(CPUX86State *env, int seg, uint64_t off,
+                                         unsigned size)
+{
+    if (likely((env->seg_ok_write & (1u << seg)) &&
+               off + (size - 1) <= env->seg_max[seg])) {
+        uint64_t lin = seg_linear(env, seg, off);
+        const TLBEntry *e = tlb_entry(env, lin);
+        if (likely(e->tag_write == tlb_tag_sized(env, lin, size))) {
+            return ld_le((const void *)(uintptr_t)(lin + e->addend), size);
+        }
+    }
+    return cpu_ld_rmw_slow(env, seg, off, size);
 }
 
 /* Effective address (segment offset) of a ModRM memory operand. */
@@ -180,7 +211,7 @@ static ALWAYS_INLINE uint64_t insn_ea(const CPUX86State *env, const Insn *d)
     if (d->index != EA_NONE) {
         ea += env->regs[d->index] << d->scale;
     }
-    return ea & size_mask(d->addrsize);
+    return ea & (~0ull >> (64 - 8 * d->addrsize)); /* size_mask without a branch */
 }
 
 static inline bool insn_rex(const Insn *d)
@@ -195,6 +226,15 @@ static ALWAYS_INLINE uint64_t ld_rm(CPUX86State *env, const Insn *d, unsigned si
         return get_reg(env, d->rm, size, insn_rex(d));
     }
     return cpu_ld(env, d->seg, insn_ea(env, d), size);
+}
+
+/* The r/m operand of a read-modify-write instruction (see cpu_ld_rmw). */
+static ALWAYS_INLINE uint64_t ld_rm_rmw(CPUX86State *env, const Insn *d, unsigned size)
+{
+    if (d->mod == 3) {
+        return get_reg(env, d->rm, size, insn_rex(d));
+    }
+    return cpu_ld_rmw(env, d->seg, insn_ea(env, d), size);
 }
 
 static ALWAYS_INLINE void st_rm(CPUX86State *env, const Insn *d, unsigned size,

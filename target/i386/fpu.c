@@ -19,6 +19,7 @@
 #include "target/i386/fpu-int.h"
 #include "target/i386/access.h"
 #include "target/i386/flags.h"
+#include "target/i386/sse-common.h" /* simd_probe_write */
 #include "util/log.h"
 
 /* --- exceptions --- */
@@ -143,8 +144,29 @@ static unsigned fpu_chunk(unsigned left)
     return left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
 }
 
+/*
+ * Where a multi-part access faults when its second page is the bad one, as AMD Zen 3
+ * reports it: a state image (FLDENV, FRSTOR, FXRSTOR and the stores, all longer than
+ * 16 bytes) at its last byte, a single operand (m80) at the first byte of that page.
+ * When the first page is bad, both fault at their first byte.
+ */
+static uint64_t fpu_second_probe(const CPUX86State *env, int seg, uint64_t off, unsigned len)
+{
+    uint64_t lin = seg_linear(env, seg, off);
+    uint64_t last_page = (lin + len - 1) & PAGE_MASK;
+
+    if (len > 16 || last_page <= lin) {
+        return off + len - 1;
+    }
+    return off + (last_page - lin);
+}
+
 void fpu_ld_bytes(CPUX86State *env, int seg, uint64_t off, uint8_t *buf, unsigned len)
 {
+    if (len > 16) {
+        cpu_ld(env, seg, off, 1);
+        cpu_ld(env, seg, fpu_second_probe(env, seg, off, len), 1);
+    }
     for (unsigned i = 0, n; i < len; i += n) {
         n = fpu_chunk(len - i);
         st_le(buf + i, n, cpu_ld(env, seg, off + i, n));
@@ -152,14 +174,19 @@ void fpu_ld_bytes(CPUX86State *env, int seg, uint64_t off, uint8_t *buf, unsigne
 }
 
 /*
- * Make a multi-part store fault before it writes anything, by rewriting the first
- * and the last byte with what they hold: the area (at most 512 bytes) spans at most
- * two pages, and a segment limit can only cut it at one of its ends.
+ * Make a multi-part store fault before it writes anything, as a write (#PF with W
+ * set): probe a byte on each page it touches and its last byte. The area (at most
+ * 512 bytes) spans at most two pages, and a segment limit can only cut it at one end.
  */
 static void fpu_probe_write(CPUX86State *env, int seg, uint64_t off, unsigned len)
 {
-    cpu_st(env, seg, off, 1, cpu_ld(env, seg, off, 1));
-    cpu_st(env, seg, off + len - 1, 1, cpu_ld(env, seg, off + len - 1, 1));
+    uint64_t second = fpu_second_probe(env, seg, off, len), last = off + len - 1;
+
+    simd_probe_write(env, seg, off, 1);
+    simd_probe_write(env, seg, second, 1);
+    if (last != second) { /* the segment limit */
+        simd_probe_write(env, seg, last, 1);
+    }
 }
 
 void fpu_st_bytes(CPUX86State *env, int seg, uint64_t off, const uint8_t *buf,
@@ -205,6 +232,10 @@ void fpu_exec(CPUX86State *env, const Insn *d, unsigned load_size, unsigned stor
     eflags = fpu_host_exec(&img, d->opcode, d->modrm, buf, eflags);
     if (store_size && fpu_image_stored(&img)) {
         fpu_st_bytes(env, d->seg, ea, buf, store_size);
+    } else if (store_size) {
+        /* A store an unmasked exception suppressed still faults on its destination
+         * first (measured on AMD Zen 3), leaving the FPU state as it was. */
+        fpu_probe_write(env, d->seg, ea, store_size);
     }
     fpu_image_to_env(env, &img);
     fpu_record_insn(env, d, ea);

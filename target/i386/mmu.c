@@ -408,13 +408,16 @@ static int64_t mmu_translate(CPUX86State *env, PageWalk *w)
  */
 
 /* May a tag for this access type be cached (checked once, valid until a flush)? */
-static bool tlb_may_cache(const CPUX86State *env, const PageWalk *w, int access)
+static bool tlb_may_cache(CPUX86State *env, const PageWalk *w, int access)
 {
     if (walk_denies(env, w, access)) {
         return false;
     }
     if (access == ACCESS_WRITE && !w->dirty) {
         return false; /* the first write must come back to set D */
+    }
+    if (access != ACCESS_EXEC && w->cls == 3 && mmu_state(env)->alignment_checked) {
+        return false; /* every user data access must check its alignment */
     }
     /* SMAP's verdict depends on EFLAGS.AC, which changes without a flush. */
     return access == ACCESS_EXEC || w->cls == 3 || !w->paged || !w->user ||
@@ -573,6 +576,44 @@ static uint64_t seg_check(CPUX86State *env, int seg, uint64_t off, unsigned size
     return lin;
 }
 
+/*
+ * Alignment checking (SDM vol. 3 §6.15, #AC): user-mode data accesses when CR0.AM and
+ * EFLAGS.AC are both set. It comes before the page walk, as on the hardware.
+ */
+static bool alignment_checked(const CPUX86State *env)
+{
+    return (env->cr[0] & CR0_AM) && (env->eflags & AC_MASK) && cpu_cpl(env) == 3;
+}
+
+/* Segmentation, then alignment: the linear address of an explicit data access. */
+static uint64_t seg_check_access(CPUX86State *env, int seg, uint64_t off, unsigned size,
+                                 bool write)
+{
+    uint64_t lin = seg_check(env, seg, off, size, write);
+
+    if (unlikely(alignment_checked(env)) && (lin & (size - 1))) {
+        raise_exception_err(env, EXCP_AC, 0);
+    }
+    return lin;
+}
+
+/*
+ * User data tags are not cached while alignment checking is on (the inline paths do
+ * not check alignment); EFLAGS.AC changes without a flush, but only through
+ * instructions that end their block (POPF, IRET, ...), so the exec loop calls this
+ * at block boundaries to notice.
+ */
+void tlb_sync_mode(CPUX86State *env)
+{
+    MMUState *s = mmu_state(env);
+    bool ac = alignment_checked(env);
+
+    if (ac != s->alignment_checked) {
+        s->alignment_checked = ac;
+        tlb_flush_all(env);
+    }
+}
+
 /* ------------------------------------------------------------------------------------
  * Linear accesses
  */
@@ -673,7 +714,41 @@ void cpu_st_lin(CPUX86State *env, uint64_t lin, unsigned size, uint64_t val)
 
 uint64_t cpu_ld_slow(CPUX86State *env, int seg, uint64_t off, unsigned size)
 {
-    return ld_lin_class(env, seg_check(env, seg, off, size, false), size, cpu_cpl(env));
+    return ld_lin_class(env, seg_check_access(env, seg, off, size, false), size,
+                        cpu_cpl(env));
+}
+
+/* Read a page's bytes through a translation checked (and dirtied) for writing. */
+static uint64_t ld_page_for_write(CPUX86State *env, uint64_t lin, unsigned size,
+                                  unsigned cls)
+{
+    TLBEntry *e = tlb_entry(env, lin);
+    uint64_t tag = (lin & PAGE_MASK) | cls;
+
+    if ((e->tag_write & ~TLB_FLAGS) != tag) {
+        e = tlb_fill_class(env, lin, ACCESS_WRITE, cls);
+    }
+    if ((e->tag_write & ~TLB_CODE) == tag) {
+        return ld_le((const void *)(uintptr_t)(lin + e->addend), size);
+    }
+    return address_space_ld(env->mem, tlb_phys_addr(e, lin), size);
+}
+
+uint64_t cpu_ld_rmw_slow(CPUX86State *env, int seg, uint64_t off, unsigned size)
+{
+    uint64_t lin = seg_check_access(env, seg, off, size, true);
+    unsigned cls = cpu_cpl(env);
+    uint64_t v = 0;
+
+    if (likely(!crosses_page(lin, size))) {
+        return ld_page_for_write(env, lin, size, cls);
+    }
+    tlb_fill_class(env, lin, ACCESS_WRITE, cls);
+    tlb_fill_class(env, (lin + size - 1) & lin_mask(env) & PAGE_MASK, ACCESS_WRITE, cls);
+    for (unsigned i = 0; i < size; i++) {
+        v |= ld_page_for_write(env, (lin + i) & lin_mask(env), 1, cls) << (8 * i);
+    }
+    return v;
 }
 
 /*
@@ -703,7 +778,8 @@ void cpu_st_slow(CPUX86State *env, int seg, uint64_t off, unsigned size, uint64_
     if (st_code_page_fast(env, seg, off, size, val)) {
         return;
     }
-    st_lin_class(env, seg_check(env, seg, off, size, true), size, val, cpu_cpl(env));
+    st_lin_class(env, seg_check_access(env, seg, off, size, true), size, val,
+                 cpu_cpl(env));
 }
 
 /* ------------------------------------------------------------------------------------

@@ -64,8 +64,8 @@ static void op_maskmovq_Pq_Nq(CPUX86State *env, const Insn *d)
     fpu_mmx_check(env);
     data.q[0] = fpu_mmx_get(env, d->reg);
     mask.q[0] = fpu_mmx_get(env, d->rm);
+    fpu_mmx_enter(env); /* before the store can fault, as on AMD Zen 3 */
     simd_maskmov(env, d, data.b, mask.b, 8);
-    fpu_mmx_enter(env);
 }
 
 static void op_movq2dq_Vdq_Nq(CPUX86State *env, const Insn *d)

@@ -117,11 +117,14 @@ static void op_movsx_Gv_Ew(CPUX86State *env, const Insn *d)
     st_reg(env, d, d->opsize, sign_extend(ld_rm(env, d, 2), 2));
 }
 
-/* Without REX.W this is a plain 16- or 32-bit move (the SDM discourages it). */
+/*
+ * Without REX.W this is a plain 16- or 32-bit move (the SDM discourages it). The
+ * source is a dword even for a 16-bit destination: AMD Zen 3 reads all four bytes
+ * (a fault on the last two shows it) and writes the low word.
+ */
 static void op_movsxd_Gv_Ed(CPUX86State *env, const Insn *d)
 {
-    unsigned src_size = d->opsize == 8 ? 4 : d->opsize;
-    st_reg(env, d, d->opsize, sign_extend(ld_rm(env, d, src_size), src_size));
+    st_reg(env, d, d->opsize, sign_extend(ld_rm(env, d, 4), 4));
 }
 
 /* --- LEA: the table accepts memory forms only, so mod == 3 is #UD --- */

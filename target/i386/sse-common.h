@@ -97,20 +97,41 @@ static inline void simd_check_seg_write(CPUX86State *env, int seg, uint64_t off,
     }
 }
 
-/* Fault now if any of size bytes at seg:off cannot be written, as a store would. */
+static inline bool simd_canonical(uint64_t lin)
+{
+    return (uint64_t)((int64_t)(lin << 16) >> 16) == lin;
+}
+
+/* Fault now, as a store would (#PF with W set), if the page at lin is not writable. */
+static inline void simd_probe_page(CPUX86State *env, uint64_t lin)
+{
+    if ((tlb_entry(env, lin)->tag_write & ~TLB_FLAGS) != tlb_tag(env, lin)) {
+        tlb_fill(env, lin, ACCESS_WRITE);
+    }
+}
+
+/*
+ * Fault now if any of size bytes at seg:off cannot be written, as a store would. On
+ * the second page it is the first byte that faults (CR2), as on AMD Zen 3.
+ */
 static inline void simd_probe_write(CPUX86State *env, int seg, uint64_t off,
                                     unsigned size)
 {
-    uint64_t lin;
+    uint64_t lin, page2;
 
     if (!(env->hflags & HF_CS64) &&
         (!((env->seg_ok_write >> seg) & 1) || off + size - 1 > env->seg_max[seg])) {
         simd_check_seg_write(env, seg, off, size);
     }
     lin = seg_linear(env, seg, off);
-    if ((lin & PAGE_MASK) != ((lin + size - 1) & PAGE_MASK)) {
-        tlb_fill(env, lin, ACCESS_WRITE);
-        tlb_fill(env, lin + size - 1, ACCESS_WRITE);
+    page2 = (lin + size - 1) & PAGE_MASK;
+    if ((env->hflags & HF_CS64) &&
+        (!simd_canonical(lin) || !simd_canonical(lin + size - 1))) {
+        raise_exception_err(env, seg == R_SS ? EXCP_SS : EXCP_GP, 0);
+    }
+    simd_probe_page(env, lin);
+    if (page2 != (lin & PAGE_MASK)) {
+        simd_probe_page(env, page2);
     }
 }
 
@@ -124,7 +145,8 @@ static inline void sse_st128(CPUX86State *env, int seg, uint64_t off, const XMMR
 
 /*
  * MASKMOVQ/MASKMOVDQU: the bytes of data whose mask byte has its top bit set go to
- * seg:rDI. The whole span is probed first so a fault never leaves part written.
+ * seg:rDI. The whole span is probed first so a fault never leaves part written, and
+ * it faults even when no mask bit is set (as AMD Zen 3 does).
  */
 static inline void simd_maskmov(CPUX86State *env, const Insn *d, const uint8_t *data,
                                 const uint8_t *mask, unsigned bytes)

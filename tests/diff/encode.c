@@ -268,6 +268,9 @@ static void enc_mem(GenState *gs, Enc *e, Seq *seq)
     if ((t->flags & T_A16) && rng_chance(r, 90)) {
         e->target &= ~(uint64_t)15;
     }
+    if (gs->force_addr) {
+        e->target = gs->force_addr;
+    }
     e->addr32 = rng_chance(r, 10);
     if (form < 8) {
         e->riprel = true;
@@ -578,6 +581,7 @@ bool encode_tmpl(GenState *gs, const Tmpl *t, Seq *seq)
         return false;
     }
     gs->force_reg = -1;
+    gs->force_addr = 0;
     if (t->pre) {
         t->pre(gs, t, seq);
     }
@@ -628,6 +632,21 @@ void emit_mov_simm32(GenState *gs, Seq *seq, unsigned reg, int32_t value)
     out->name = "mov r64, simm32 (setup)";
     gs->known[reg] = true;
     gs->val[reg] = (uint64_t)(int64_t)value;
+}
+
+void emit_store_imm32(GenState *gs, Seq *seq, uint64_t addr, uint32_t value)
+{
+    SeqInsn *out = &seq->insn[seq->n++];
+
+    memset(out, 0, sizeof(*out));
+    out->bytes[0] = 0xc7;
+    out->bytes[1] = 0x04;
+    out->bytes[2] = 0x25;
+    put_le(out->bytes + 3, addr, 4);
+    put_le(out->bytes + 7, value, 4);
+    out->len = 11;
+    out->name = "mov dword [abs], imm32 (setup)";
+    gs->force_addr = addr;
 }
 
 void emit_raw(GenState *gs, Seq *seq, const uint8_t *bytes, unsigned len, const char *name,

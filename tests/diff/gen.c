@@ -35,6 +35,9 @@ static const Family *const families[] = {
     NULL,
 };
 
+/* Sequences interleaving every family: what flows between them is what it tests. */
+const Family fam_mixed = {"mixed", {NULL}, 24};
+
 const Family *const *family_list(void)
 {
     return families;
@@ -66,6 +69,11 @@ static const Tmpl *pick_tmpl(Rng *r, const Family *f)
     size_t nparts = 0;
     const Tmpl *part;
 
+    /* The mixed family draws from all the others but the one that only faults. */
+    while (!f->parts[0]) {
+        const Family *other = families[rng_below(r, ARRAY_LEN(families) - 2)];
+        f = other == &fam_system ? f : other;
+    }
     while (f->parts[nparts]) {
         nparts++;
     }

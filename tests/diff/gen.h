@@ -103,7 +103,8 @@ typedef struct GenState {
     uint64_t val[16];
     uint32_t live_undef; /* flags left undefined and not yet redefined */
     bool zen;
-    int force_reg; /* a pre-hook's choice for the ModRM.reg operand, or -1 */
+    int force_reg;       /* a pre-hook's choice for the ModRM.reg operand, or -1 */
+    uint64_t force_addr; /* a pre-hook's choice for the memory operand, or 0 */
 } GenState;
 
 /* A family: its templates and how long its sequences are. */
@@ -119,6 +120,8 @@ bool encode_tmpl(GenState *gs, const Tmpl *t, Seq *seq);
 void emit_mov_imm32(GenState *gs, Seq *seq, unsigned reg, uint32_t value);
 /* Append MOV r64, simm32 (sign-extended). */
 void emit_mov_simm32(GenState *gs, Seq *seq, unsigned reg, int32_t value);
+/* Append MOV DWORD [addr], imm32 and make addr the next memory operand (FLDCW, LDMXCSR). */
+void emit_store_imm32(GenState *gs, Seq *seq, uint64_t addr, uint32_t value);
 /* Append fixed bytes that write the registers in `implicit` (e.g. CQO). */
 void emit_raw(GenState *gs, Seq *seq, const uint8_t *bytes, unsigned len, const char *name,
               uint16_t implicit);

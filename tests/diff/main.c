@@ -1,7 +1,7 @@
 /* reprise-diff: run random instruction sequences natively and on Reprise, and compare. */
 /*
  * Usage: reprise-diff [--family NAME|all] [--count N] [--seed S] [--case I [--keep LIST]]
- *                     [--max-fail N] [--list] [--verbose]
+ *                     [--max-fail N] [--show-vector V] [--plant-bug] [--list] [--verbose]
  *
  * Every case is named by (seed, family, index): its state and sequence come from a
  * random stream of their own, so `--case I` regenerates case I alone, and `--keep`
@@ -23,6 +23,7 @@ typedef struct Options {
     long case_index; /* -1: all */
     const char *keep;
     long max_fail;
+    int show_vector; /* print the cases the native run ended with this vector, or -2 */
     bool verbose;
 } Options;
 
@@ -40,6 +41,7 @@ typedef struct Case {
 
 static Guest *guest;
 static bool zen;
+static bool planted_bug; /* --plant-bug: pretend Reprise's CMC gets CF wrong */
 
 /* ------------------------------------------------------------------------------------
  * Running one sequence on both CPUs
@@ -59,6 +61,21 @@ static uint32_t flag_mask(const Seq *s, const bool *keep)
 
 #define NOT_COMPARABLE (~0u)
 
+/*
+ * The harness's own test: a bug planted in Reprise's results (CF flipped whenever a
+ * CMC ran to completion) must be found, and shrunk to the CMC alone.
+ */
+static void plant_bug(Case *c, const bool *keep)
+{
+    for (int i = 0; i < c->seq.n; i++) {
+        if ((!keep || keep[i]) && strcmp(c->seq.insn[i].name, "cmc") == 0 &&
+            c->reprise.vector < 0) {
+            c->reprise.s.r.rflags ^= FL_CF;
+            return;
+        }
+    }
+}
+
 /* What differs between the two runs (0: nothing), or NOT_COMPARABLE. */
 static unsigned run_both(Case *c, const bool *keep)
 {
@@ -70,6 +87,9 @@ static unsigned run_both(Case *c, const bool *keep)
         return NOT_COMPARABLE;
     }
     guest_run(guest, code, len, &c->in, &c->reprise);
+    if (planted_bug) {
+        plant_bug(c, keep);
+    }
     return diff_kinds(&c->native, &c->reprise, flag_mask(&c->seq, keep));
 }
 
@@ -196,6 +216,11 @@ static bool run_case(Case *c, const Family *f, const Options *o, long index, Sta
         return true;
     }
     count_end(st, &c->native);
+    if (c->native.vector == o->show_vector && v == 0) {
+        printf("%s case %ld ended by vector %d at 0x%" PRIx64 ":\n", f->name, index,
+               c->native.vector, c->native.rip);
+        diff_print_seq(stdout, &c->seq, o->keep ? c->keep : NULL);
+    }
     if (v == 0) {
         if (o->verbose && o->case_index >= 0) {
             printf("%s case %ld: same\n", f->name, index);
@@ -253,7 +278,8 @@ static long run_family(const Family *f, const Options *o)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: reprise-diff [--family NAME|all] [--count N] [--seed S] "
-               "[--case I [--keep LIST]] [--max-fail N] [--list] [--verbose]\n");
+               "[--case I [--keep LIST]] [--max-fail N] [--show-vector V] [--plant-bug] "
+               "[--list] [--verbose]\n");
 }
 
 static bool parse_args(int argc, char **argv, Options *o)
@@ -263,10 +289,13 @@ static bool parse_args(int argc, char **argv, Options *o)
         {"seed", required_argument, NULL, 's'},   {"case", required_argument, NULL, 'c'},
         {"keep", required_argument, NULL, 'k'},   {"max-fail", required_argument, NULL, 'm'},
         {"list", no_argument, NULL, 'l'},         {"verbose", no_argument, NULL, 'v'},
+        {"show-vector", required_argument, NULL, 'V'},
+        {"plant-bug", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     int opt;
 
-    *o = (Options){.family = "all", .count = 500, .seed = 1, .case_index = -1, .max_fail = 5};
+    *o = (Options){.family = "all", .count = 500, .seed = 1, .case_index = -1, .max_fail = 5,
+                   .show_vector = -2};
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (opt) {
         case 'f': o->family = optarg; break;
@@ -276,6 +305,8 @@ static bool parse_args(int argc, char **argv, Options *o)
         case 'k': o->keep = optarg; break;
         case 'm': o->max_fail = strtol(optarg, NULL, 0); break;
         case 'v': o->verbose = true; break;
+        case 'V': o->show_vector = (int)strtol(optarg, NULL, 0); break;
+        case 'P': planted_bug = true; break;
         case 'l':
             for (const Family *const *f = family_list(); *f; f++) {
                 printf("%s\n", (*f)->name);
@@ -311,7 +342,7 @@ int main(int argc, char **argv)
     zen = host_is_zen();
     guest = guest_new();
     for (const Family *const *f = family_list(); *f; f++) {
-        if (all ? (*f)->parts[0] != NULL : *f == one) {
+        if (all || *f == one) {
             mismatches += run_family(*f, &o);
         }
     }

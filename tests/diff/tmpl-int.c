@@ -459,8 +459,6 @@ static const Tmpl system_tmpls[] = {
      .rmfix = -1},
     {"prefetcht0 M", .map = MAP_0F, .op = 0x18, .ext = 1, .rm = K_M, .msize = 1,
      .rmfix = -1},
-    {"ud1 Gv,Ev", .map = MAP_0F, .op = 0xb9, .ext = -1, .reg = K_G, .rm = K_E,
-     .sizes = SZ_D, .rmfix = -1, .flags = T_RO},
     END,
 };
 

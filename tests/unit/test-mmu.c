@@ -228,7 +228,7 @@ static void write_cr3(Fx *fx, uint64_t cr3)
  * Accesses that may fault
  */
 
-enum { RD, WR, EX, RD_LIN, WR_LIN, RD_SS };
+enum { RD, WR, EX, RD_LIN, WR_LIN, RD_SS, RMW };
 
 /* Perform one access; returns -1, or the vector raised (error code in env). */
 static int try_access(Fx *fx, int kind, uint64_t addr, unsigned size, uint64_t *val)
@@ -245,6 +245,7 @@ static int try_access(Fx *fx, int kind, uint64_t addr, unsigned size, uint64_t *
     case EX: tlb_fill(env, addr, ACCESS_EXEC); break;
     case RD_LIN: *val = cpu_ld_lin(env, addr, size); break;
     case WR_LIN: cpu_st_lin(env, addr, size, *val); break;
+    case RMW: *val = cpu_ld_rmw(env, R_DS, addr, size); break;
     default: *val = cpu_ld(env, R_SS, addr, size); break;
     }
     return -1;
@@ -724,6 +725,54 @@ static void test_cross_page_store(void)
     }
 }
 
+/* A read-modify-write load faults as a write, and dirties the page it reads. */
+static void test_rmw_load(void)
+{
+    Fx *fx = fx_new(MODE_64);
+    uint64_t leaf = map4k(fx, LIN, DATA_PHYS, P | RW | US), v = 0;
+
+    map4k(fx, LIN + 0x1000, DATA_PHYS2, P | US); /* read-only */
+    wr(fx, DATA_PHYS + 8, 4, 0x77);
+    g_assert_cmpint(try_access(fx, RMW, LIN + 8, 4, &v), ==, -1);
+    g_assert_cmphex(v, ==, 0x77);
+    g_assert_cmphex(rd(fx, leaf, 8) & (A | D), ==, A | D);
+    set_cpl(fx, 3);
+    expect_pf(fx, RMW, LIN + 0x1000, 4, E_P | E_W | E_U, LIN + 0x1000);
+    expect_pf(fx, RMW, LIN + 0x2000, 1, E_W | E_U, LIN + 0x2000);
+    /* Across into the read-only page: the second page's write check faults. */
+    expect_pf(fx, RMW, LIN + 0xffe, 4, E_P | E_W | E_U, LIN + 0x1000);
+    fx_free(fx);
+}
+
+/* With CR0.AM and EFLAGS.AC, misaligned user data accesses raise #AC(0) first. */
+static void test_alignment_check(void)
+{
+    Fx *fx = fx_new(MODE_64);
+    CPUX86State *env = fx->env;
+    uint64_t v = 0;
+
+    map4k(fx, LIN, DATA_PHYS, P | RW | US);
+    set_cpl(fx, 3);
+    load_ok(fx, LIN + 2, 4); /* cached while alignment checking is off */
+    env->cr[0] |= CR0_AM;
+    env->eflags |= AC_MASK;
+    tlb_sync_mode(env); /* as the exec loop does at block boundaries */
+    g_assert_cmpint(try_access(fx, RD, LIN + 2, 4, &v), ==, EXCP_AC);
+    g_assert_cmpint(env->error_code, ==, 0);
+    g_assert_cmpint(try_access(fx, WR, LIN + 1, 2, &v), ==, EXCP_AC);
+    g_assert_cmpint(try_access(fx, RMW, LIN + 4, 8, &v), ==, EXCP_AC);
+    /* Before the page walk: a misaligned access to an unmapped page is #AC too. */
+    g_assert_cmpint(try_access(fx, RD, LIN + 0x5001, 2, &v), ==, EXCP_AC);
+    load_ok(fx, LIN + 4, 4);
+    load_ok(fx, LIN + 3, 1);
+    /* Implicit supervisor accesses and CPL 0 are not checked. */
+    g_assert_cmpint(try_access(fx, RD_LIN, LIN + 2, 4, &v), ==, -1);
+    set_cpl(fx, 0);
+    tlb_sync_mode(env);
+    load_ok(fx, LIN + 2, 4);
+    fx_free(fx);
+}
+
 /* ------------------------------------------------------------------------------------
  * Instruction fetch at translation time
  */
@@ -951,6 +1000,8 @@ int main(int argc, char **argv)
     g_test_add_func("/mmu/tlb/mode-change", test_mode_change_flushes_globals);
     g_test_add_func("/mmu/addr/canonical", test_canonical);
     g_test_add_func("/mmu/addr/cross-page", test_cross_page_store);
+    g_test_add_func("/mmu/addr/rmw", test_rmw_load);
+    g_test_add_func("/mmu/addr/alignment-check", test_alignment_check);
     g_test_add_func("/mmu/fetch/stops-at-page", test_fetch_stops_at_unmapped_page);
     g_test_add_func("/mmu/fetch/crossing", test_fetch_crossing_instruction);
     g_test_add_func("/mmu/fetch/two-page-remapped", test_two_page_block_remapped);

@@ -82,6 +82,18 @@ void ram_save_full(MemoryRegion *mr, GByteArray *out)
     put_u64(out, RAM_STREAM_END);
 }
 
+void ram_hash(MemoryRegion *mr, GChecksum *sum)
+{
+    for (uint64_t p = 0; p < ram_pages(mr); p++) {
+        const uint8_t *page = mr->ram + (p << PAGE_BITS);
+        if (!page_is_zero(page)) {
+            uint64_t le = GUINT64_TO_LE(p);
+            g_checksum_update(sum, (const guchar *)&le, sizeof(le));
+            g_checksum_update(sum, page, page_len(mr, p));
+        }
+    }
+}
+
 static bool ram_check_full(const MemoryRegion *mr, const uint8_t *buf, size_t len,
                            Error **errp)
 {

@@ -291,7 +291,7 @@ uint64_t savevm_machine_hash(Machine *m)
 
     savevm_state_save(m, state);
     g_checksum_update(sum, state->data, state->len);
-    g_checksum_update(sum, m->ram.ram, m->ram.size);
+    ram_hash(&m->ram, sum);
     g_checksum_get_digest(sum, digest, &len);
     return get_u64(digest);
 }
@@ -872,8 +872,10 @@ bool savevm_load_named(const char *name, Error **errp)
     g_autoptr(GByteArray) raw = NULL;
     bool ok = false;
 
-    if (!snap_check_name(name, errp) || !snap_check_loadable(errp) ||
-        !snap_file_open(&f, false, errp)) {
+    if (!snap_check_name(name, errp) || !snap_check_loadable(errp)) {
+        return false;
+    }
+    if (!snap_file_open(&f, false, errp)) {
         snap_file_close(&f);
         return false;
     }

@@ -95,7 +95,7 @@ void replay_snapshot_attach_position(const ReplayPosition *pos)
 
 bool replay_snapshot_pause_at_end(void)
 {
-    return rs.wanted && replay_mode == REPLAY_MODE_PLAY;
+    return rs.wanted && replay_mode == REPLAY_MODE_PLAY && runstate_debugged();
 }
 
 static void rs_on_stop(void *opaque, const StopEvent *ev)

@@ -2,6 +2,7 @@
 #include "system/clock.h"
 #include "system/icount.h"
 #include "replay/replay.h"
+#include "system/main-loop.h"
 #include <time.h>
 
 /* Pending timers per clock, sorted by expiry (then by arming order). */
@@ -103,6 +104,14 @@ void timer_mod(Timer *t, int64_t expire_ns)
     }
     t->next = *p;
     *p = t;
+    /*
+     * A new earliest guest deadline, set while the CPU may be running with a budget
+     * computed before it: stop at the next instruction boundary so the main loop
+     * re-plans. Timers are armed at deterministic instructions, so this is too.
+     */
+    if (t->clock == CLOCK_VIRTUAL && timer_lists[CLOCK_VIRTUAL] == t) {
+        main_loop_request_checkpoint();
+    }
 }
 
 bool timer_pending(const Timer *t)

@@ -319,6 +319,7 @@ static bool main_loop_turn(Machine *m, ShiftTuner *st)
 /* Stopped: serve host events (the monitor may start the VM again). */
 static void main_loop_wait_stopped(ShiftTuner *st)
 {
+    runstate_notify_stop();
     main_loop_host_checkpoint();
     if (!runstate_is_running()) {
         main_loop_wait_host(-1);
@@ -515,10 +516,12 @@ void main_loop_stopped(void)
     exec.target_set = false;
     exec.hit_fn = NULL;
     exec.hits_on = true;
+    main_loop_request_checkpoint(); /* a stop from inside an instruction ends the slice */
 }
 
 void main_loop_state_jumped(void)
 {
+    runstate_drop_held_shutdown();
     exec.fresh = true;
     exec.checked = false;
     watch_reset();

@@ -6,6 +6,7 @@
 #include "system/main-loop.h"
 #include "system/icount.h"
 #include "replay/replay.h"
+#include "replay/replay-snapshot.h"
 
 bool no_reboot;
 
@@ -13,13 +14,33 @@ static ShutdownCause shutdown_cause;
 static int exit_status;
 static volatile sig_atomic_t host_request; /* set from signal handlers */
 static bool reset_requested;
+/*
+ * While a debugger looks at a replay, the guest's own shutdown is the end of the
+ * history: the VM stops there, and only "cont" carries the shutdown out.
+ */
+static bool shutdown_held;
+static ShutdownCause held_cause;
+static int held_status;
 
 void runstate_guest_shutdown(ShutdownCause cause, int status)
 {
-    if (shutdown_cause == SHUTDOWN_CAUSE_NONE) {
-        shutdown_cause = cause;
-        exit_status = status;
+    if (shutdown_cause != SHUTDOWN_CAUSE_NONE || shutdown_held) {
+        return;
     }
+    if (replay_snapshot_pause_at_end()) {
+        shutdown_held = true;
+        held_cause = cause;
+        held_status = status;
+        vm_stop(STOP_REASON_HISTORY_END);
+        return;
+    }
+    shutdown_cause = cause;
+    exit_status = status;
+}
+
+void runstate_drop_held_shutdown(void)
+{
+    shutdown_held = false;
 }
 
 void runstate_host_shutdown_request(ShutdownCause cause)
@@ -61,7 +82,10 @@ bool runstate_take_host_request(ShutdownCause *cause)
 void runstate_apply_host_shutdown(ShutdownCause cause)
 {
     /* A signal-initiated exit is not an error: QEMU exits 0 on SIGTERM too. */
-    runstate_guest_shutdown(cause, 0);
+    if (shutdown_cause == SHUTDOWN_CAUSE_NONE) {
+        shutdown_cause = cause;
+        exit_status = 0;
+    }
 }
 
 void runstate_reset_request(void)
@@ -94,6 +118,8 @@ typedef struct StopNotifierEntry {
 
 static RunState run_state = RUN_STATE_RUNNING;
 static StopEvent last_stop;
+static bool debugged;    /* stopped at least once: a debugger is at work */
+static bool stop_unheard; /* the notifiers have not heard of the last stop yet */
 static GArray *stop_notifiers; /* StopNotifierEntry */
 
 void runstate_add_stop_notifier(StopNotifier *fn, void *opaque)
@@ -161,9 +187,26 @@ void vm_stop_event(const StopEvent *ev)
     }
     run_state = runstate_for(ev->reason);
     last_stop = *ev;
+    debugged = true;
+    stop_unheard = true;
     main_loop_stopped();
+}
+
+/*
+ * Notifiers hear of a stop once the VM is at the boundary: a stop asked for inside an
+ * instruction (a guest shutdown) takes effect after it.
+ */
+void runstate_notify_stop(void)
+{
+    g_autoptr(GArray) calls = NULL;
+
+    if (!stop_unheard || run_state == RUN_STATE_RUNNING) {
+        return;
+    }
+    stop_unheard = false;
+    last_stop.icount = icount.count;
     /* A copy: a notifier may add or remove notifiers. */
-    g_autoptr(GArray) calls = stop_notifiers ? g_array_copy(stop_notifiers) : NULL;
+    calls = stop_notifiers ? g_array_copy(stop_notifiers) : NULL;
     for (guint i = 0; calls && i < calls->len; i++) {
         StopNotifierEntry *e = &g_array_index(calls, StopNotifierEntry, i);
         e->fn(e->opaque, &last_stop);
@@ -179,11 +222,22 @@ void vm_stop(StopReason reason)
 
 void vm_start(void)
 {
+    if (shutdown_held) {
+        shutdown_held = false;
+        runstate_guest_shutdown(held_cause, held_status);
+    }
+    stop_unheard = false;
     run_state = RUN_STATE_RUNNING;
+}
+
+bool runstate_debugged(void)
+{
+    return debugged;
 }
 
 void vm_start_paused(void)
 {
+    debugged = true;
     run_state = RUN_STATE_PAUSED;
     last_stop = (StopEvent){.reason = STOP_REASON_USER, .icount = icount.count};
 }

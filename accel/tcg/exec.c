@@ -30,6 +30,7 @@
 #include "system/icount.h"
 #include "system/runstate.h"
 #include "accel/tcg/tb.h"
+#include "target/i386/debug.h"
 #include "target/i386/flags.h"
 #include "replay/replay.h"
 #include "util/log.h"
@@ -94,6 +95,40 @@ exec_block(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
         env->rip = rip;
         icount.count++;
     } while (++d < end && !env->exit_request);
+}
+
+/*
+ * exec_block with single-step or breakpoints armed: an instruction breakpoint faults
+ * before its instruction, single-step and data breakpoints trap after it (debug.h).
+ */
+static __attribute__((noinline)) void
+exec_block_debug(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
+{
+    const Insn *d = tb->insns, *end = tb->insns + n;
+
+    do {
+        uint32_t eflags_before;
+        if (debug_insn_breakpoint_hit(env)) {
+            raise_exception(env, EXCP_DB);
+        }
+        eflags_before = env->eflags;
+        env->next_rip = (env->rip + d->len) & tb->ip_mask;
+        d->fn(env, d);
+        env->rip = env->next_rip;
+        icount.count++;
+        debug_after_insn(env, eflags_before);
+    } while (++d < end && !env->exit_request);
+}
+
+/* Anything that arms debugging ends its block, so checking at block start suffices. */
+static inline __attribute__((always_inline)) void
+exec_run_block(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
+{
+    if (unlikely(debug_armed(env))) {
+        exec_block_debug(env, tb, n);
+    } else {
+        exec_block(env, tb, n);
+    }
 }
 
 /* After a handler raised an exception (longjmp), deliver it. */
@@ -184,7 +219,7 @@ static void exec_chain(CPUX86State *env, TranslationBlock *tb, uint64_t stop_at)
     uint32_t n = exec_insn_limit(env, tb, stop_at);
 
     for (;;) {
-        exec_block(env, tb, n);
+        exec_run_block(env, tb, n);
         if (!exec_may_chain(env, tb, stop_at)) {
             return;
         }
@@ -210,7 +245,7 @@ static __attribute__((noinline)) ExecResult exec_loop(CPUX86State *env, uint64_t
         tb = tb_find(env);
         if (unlikely(logging)) {
             exec_log_block(env, tb);
-            exec_block(env, tb, exec_insn_limit(env, tb, stop_at));
+            exec_run_block(env, tb, exec_insn_limit(env, tb, stop_at));
         } else {
             exec_chain(env, tb, stop_at);
         }

@@ -289,12 +289,12 @@ static void tb_unlink_page(TBEngine *e, TranslationBlock *tb, int n)
     }
 }
 
-/* Does any CPU still have blocks on this page? */
-static bool page_has_code_anywhere(uint64_t page)
+/* Does any CPU on env's memory still have blocks on this page? */
+static bool page_has_code_anywhere(CPUX86State *env, uint64_t page)
 {
     for (guint i = 0; engine_cpus && i < engine_cpus->len; i++) {
-        CPUX86State *env = engine_cpus->pdata[i];
-        if (page_find(env->engine, page)) {
+        CPUX86State *cpu = engine_cpus->pdata[i];
+        if (cpu->mem == env->mem && page_find(cpu->engine, page)) {
             return true;
         }
     }
@@ -311,7 +311,7 @@ static void page_release(CPUX86State *env, TBEngine *e, PageDesc *pd)
         e->last_page = NULL;
     }
     g_hash_table_remove(e->pages, &page);
-    if (page_has_code_anywhere(page)) {
+    if (page_has_code_anywhere(env, page)) {
         return;
     }
     fr = address_space_find(env->mem, page);
@@ -319,7 +319,10 @@ static void page_release(CPUX86State *env, TBEngine *e, PageDesc *pd)
         fr->mr->code_map[(page - fr->start + fr->offset_in_region) >> PAGE_BITS] = 0;
     }
     for (guint i = 0; i < engine_cpus->len; i++) {
-        tlb_unprotect_code_page(engine_cpus->pdata[i], page);
+        CPUX86State *cpu = engine_cpus->pdata[i];
+        if (cpu->mem == env->mem) {
+            tlb_unprotect_code_page(cpu, page);
+        }
     }
 }
 
@@ -391,8 +394,8 @@ void tb_invalidate_phys_range(CPUX86State *env, uint64_t phys, uint64_t len)
     }
 }
 
-/* Called on every CPU store to a page with code: keep the miss (data) case short. */
-void tb_notify_code_write(CPUX86State *env, uint64_t phys, unsigned len)
+static __attribute__((noinline)) void
+tb_notify_code_write_all(CPUX86State *env, uint64_t phys, unsigned len)
 {
     uint64_t page = phys & PAGE_MASK;
     uint64_t chunks = chunk_mask(phys & ~PAGE_MASK, len);
@@ -404,6 +407,22 @@ void tb_notify_code_write(CPUX86State *env, uint64_t phys, unsigned len)
             tb_invalidate_cpu_page(cpu, page, phys & ~PAGE_MASK, len);
         }
     }
+}
+
+/*
+ * Called on every CPU store to a page with code. The common case, one CPU writing
+ * data next to its own code again, is answered by the page it looked up last.
+ */
+void tb_notify_code_write(CPUX86State *env, uint64_t phys, unsigned len)
+{
+    const TBEngine *e = env->engine;
+    const PageDesc *pd = e ? e->last_page : NULL;
+
+    if (pd && pd->page == (phys & PAGE_MASK) && engine_cpus->len == 1 &&
+        !(pd->code_chunks & chunk_mask(phys & ~PAGE_MASK, len))) {
+        return;
+    }
+    tb_notify_code_write_all(env, phys, len);
 }
 
 /* Region offsets [offset, offset + len) of ram, as env's physical pages. */

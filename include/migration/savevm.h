@@ -67,6 +67,8 @@ bool vm_loadvm_at_start(const char *name, Error **errp);
 void ram_save_full(MemoryRegion *mr, GByteArray *out);
 /* Checks the whole payload before changing a byte; writes only pages that differ. */
 bool ram_load_full(MemoryRegion *mr, const uint8_t *buf, size_t len, Error **errp);
+/* Feed the non-zero pages (with their numbers) to sum: fast on mostly empty RAM. */
+void ram_hash(MemoryRegion *mr, GChecksum *sum);
 
 /*
  * In-memory RAM versions for reverse execution. Each snapshot, named by a key that

@@ -24,8 +24,8 @@ typedef struct Machine Machine;
 
 /* --- configuration (system/vl.c, monitor, gdbstub) --- */
 /*
- * Keep snapshots while replaying, and stop at the end of the log instead of exiting
- * (the monitor and the gdbstub call this when they start; no-op outside replay).
+ * Keep snapshots while replaying (the monitor and the gdbstub call this when they
+ * start; no-op outside replay).
  */
 void replay_snapshot_enable(void);
 /* -icount ...,rrsnapshot-interval=N: a snapshot every N instructions (0: adaptive). */
@@ -62,7 +62,10 @@ void replay_snapshot_attach_position(const ReplayPosition *pos);
 void replay_snapshot_turn_start(void);
 /* A named snapshot was loaded: the machine jumped (migration/savevm.c). */
 void replay_snapshot_state_loaded(void);
-/* At the end of the log: stop there rather than exit (reverse debugging is on). */
+/*
+ * At the end of the log or a guest shutdown: stop there rather than exit (snapshots are
+ * on and the VM has been stopped before: someone is debugging).
+ */
 bool replay_snapshot_pause_at_end(void);
 /* "info replay": position, snapshots and memory. */
 void replay_snapshot_describe(GString *out);

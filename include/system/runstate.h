@@ -19,7 +19,8 @@ typedef enum ShutdownCause {
 
 /*
  * Guest-initiated shutdown (from device code, deterministic): stop after the
- * current instruction with the given exit status.
+ * current instruction with the given exit status. While a debugger works on a replay,
+ * the VM stops there instead, and "cont" (vm_start) carries the shutdown out.
  */
 void runstate_guest_shutdown(ShutdownCause cause, int exit_status);
 /*
@@ -75,7 +76,7 @@ typedef struct StopEvent {
     uint64_t addr;   /* breakpoint or watchpoint address */
 } StopEvent;
 
-/* Called on every transition to stopped, after the VM state is settled. */
+/* Called on every transition to stopped, once the VM stands at the boundary. */
 typedef void StopNotifier(void *opaque, const StopEvent *ev);
 void runstate_add_stop_notifier(StopNotifier *fn, void *opaque);
 void runstate_remove_stop_notifier(StopNotifier *fn, void *opaque);
@@ -87,10 +88,17 @@ const char *runstate_name(RunState state);
 /* Why the VM last stopped. */
 const StopEvent *runstate_last_stop(void);
 
-/* Stop at the current instruction boundary (no-op if stopped); notifies. */
+/* The VM has been stopped before: someone is debugging it. */
+bool runstate_debugged(void);
+/* The machine moved back in time: a guest shutdown held at the end is undone. */
+void runstate_drop_held_shutdown(void);
+
+/* Stop at the current instruction boundary (no-op if stopped). */
 void vm_stop(StopReason reason);
 void vm_stop_event(const StopEvent *ev);
 void vm_start(void);
+/* Main loop, VM stopped: tell the stop notifiers (once per stop). */
+void runstate_notify_stop(void);
 /* -S: the main loop starts with the VM stopped (before main_loop_run; no notification). */
 void vm_start_paused(void);
 

@@ -266,6 +266,8 @@ uint64_t cpu_stack_peek(CPUX86State *env, unsigned size, unsigned offset);
 
 /* Port I/O (permission checks against IOPL and the TSS bitmap happen here). */
 uint64_t cpu_in(CPUX86State *env, uint16_t port, unsigned size);
+/* The IOPL / TSS bitmap check alone (#GP), for OUTS before it reads its source. */
+void cpu_io_check(CPUX86State *env, uint16_t port, unsigned size);
 void cpu_out(CPUX86State *env, uint16_t port, unsigned size, uint64_t val);
 
 /* Register-width helpers for string and loop instructions. */

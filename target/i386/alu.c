@@ -54,7 +54,8 @@ static void arith_rm(CPUX86State *env, const Insn *d, unsigned size, uint64_t b)
 {
     unsigned op = arith_op(d);
     uint64_t carry = arith_carry_in(env, op);
-    uint64_t r = arith_compute(op, ld_rm(env, d, size), b, carry);
+    uint64_t a = op == ARITH_CMP ? ld_rm(env, d, size) : ld_rm_rmw(env, d, size);
+    uint64_t r = arith_compute(op, a, b, carry);
 
     if (op != ARITH_CMP) {
         st_rm(env, d, size, r);
@@ -163,7 +164,7 @@ static void incdec_rm(CPUX86State *env, const Insn *d, unsigned size)
 {
     bool dec = (d->reg & 7) == 1;
     uint64_t cf = cc_compute_c(env);
-    uint64_t r = ld_rm(env, d, size) + (dec ? -1 : 1);
+    uint64_t r = ld_rm_rmw(env, d, size) + (dec ? -1 : 1);
 
     st_rm(env, d, size, r);
     set_cc_incdec(env, size, r, cf, dec);
@@ -194,7 +195,7 @@ static void op_incdec_Zv(CPUX86State *env, const Insn *d)
 /* NEG is SUB from zero: CF = (operand != 0). */
 static void neg_rm(CPUX86State *env, const Insn *d, unsigned size)
 {
-    uint64_t v = ld_rm(env, d, size);
+    uint64_t v = ld_rm_rmw(env, d, size);
     uint64_t r = -v;
 
     st_rm(env, d, size, r);
@@ -213,12 +214,12 @@ static void op_neg_Ev(CPUX86State *env, const Insn *d)
 
 static void op_not_Eb(CPUX86State *env, const Insn *d)
 {
-    st_rm(env, d, 1, ~ld_rm(env, d, 1));
+    st_rm(env, d, 1, ~ld_rm_rmw(env, d, 1));
 }
 
 static void op_not_Ev(CPUX86State *env, const Insn *d)
 {
-    st_rm(env, d, d->opsize, ~ld_rm(env, d, d->opsize));
+    st_rm(env, d, d->opsize, ~ld_rm_rmw(env, d, d->opsize));
 }
 
 /* One ALU operation: its six forms at base..base+5 and its group-1 rows. */

@@ -35,7 +35,8 @@ static uint64_t bit_apply(unsigned op, uint64_t v, uint64_t mask)
 static void bit_rm(CPUX86State *env, const Insn *d, uint64_t bit)
 {
     unsigned op = bit_op(d), size = d->opsize;
-    uint64_t v = ld_rm(env, d, size), mask = 1ull << bit;
+    uint64_t v = op == BIT_TEST ? ld_rm(env, d, size) : ld_rm_rmw(env, d, size);
+    uint64_t mask = 1ull << bit;
 
     if (op != BIT_TEST) {
         st_rm(env, d, size, bit_apply(op, v, mask));
@@ -52,7 +53,9 @@ static void bit_mem_far(CPUX86State *env, const Insn *d, int64_t offset)
     unsigned op = bit_op(d), size = d->opsize, bits = size * 8;
     int64_t word = offset >> __builtin_ctz(bits);
     uint64_t addr = (insn_ea(env, d) + (uint64_t)word * size) & addr_mask(d);
-    uint64_t v = cpu_ld(env, d->seg, addr, size), mask = 1ull << (offset & (bits - 1));
+    uint64_t v = op == BIT_TEST ? cpu_ld(env, d->seg, addr, size)
+                                : cpu_ld_rmw(env, d->seg, addr, size);
+    uint64_t mask = 1ull << (offset & (bits - 1));
 
     if (op != BIT_TEST) {
         cpu_st(env, d->seg, addr, size, bit_apply(op, v, mask));

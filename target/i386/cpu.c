@@ -1,5 +1,6 @@
-/* The x86 CPU object: creation, reset (Intel SDM vol. 3 §9.1), mode flags, state dumps. */
+/* The x86 CPU object: creation, reset (Intel SDM vol. 3 §9.1), mode flags, dumps. */
 #include "target/i386/cpu.h"
+#include "accel/tcg/tb.h"
 #include "target/i386/access.h"
 #include "target/i386/flags.h"
 #include "hw/machine.h"
@@ -19,6 +20,7 @@ CPUX86State *cpu_x86_new(Machine *m)
 
 void cpu_x86_free(CPUX86State *env)
 {
+    tb_engine_free(env);
     g_free(env);
 }
 
@@ -58,7 +60,7 @@ void cpu_x86_reset(CPUX86State *env)
     env->get_irq_opaque = get_irq_opaque;
     env->apic = apic;
     env->cpu_model = model;
-    env->regs[R_EDX] = 0x00060fb1; /* the CPUID leaf 1 signature, as after RESET */ /* family 6 signature, as after RESET */
+    env->regs[R_EDX] = 0x00060fb1; /* the CPUID leaf 1 signature, as after RESET */
     env->rip = 0xfff0;
     env->cc_op = CC_OP_EFLAGS;
     env->cr[0] = CR0_ET | CR0_CD | CR0_NW;
@@ -205,10 +207,11 @@ static void cpu_image_fpu(CPUStateImage *img, const CPUX86State *env)
 
 static void cpu_image_msrs(CPUStateImage *img, const CPUX86State *env)
 {
-    const uint64_t msr[12] = {env->star,         env->lstar,        env->cstar,
-                              env->fmask,        env->kernel_gs_base, env->sysenter_cs,
-                              env->sysenter_esp, env->sysenter_eip, env->pat,
-                              env->misc_enable,  env->tsc_aux,      (uint64_t)env->tsc_offset};
+    const uint64_t msr[12] = {
+        env->star,         env->lstar,          env->cstar,
+        env->fmask,        env->kernel_gs_base, env->sysenter_cs,
+        env->sysenter_esp, env->sysenter_eip,   env->pat,
+        env->misc_enable,  env->tsc_aux,        (uint64_t)env->tsc_offset};
 
     memcpy(img->msr, msr, sizeof(msr));
     memcpy(img->dr, env->dr, sizeof(img->dr));
@@ -271,7 +274,8 @@ void cpu_dump_state(CPUX86State *env, FILE *f)
     static const char *const segs[NR_SEGS] = {"ES", "CS", "SS", "DS", "FS", "GS"};
 
     for (int i = 0; i < 16; i++) {
-        fprintf(f, "%-3s=%016" PRIx64 "%s", names[i], env->regs[i], i % 4 == 3 ? "\n" : " ");
+        fprintf(f, "%-3s=%016" PRIx64 "%s", names[i], env->regs[i],
+                i % 4 == 3 ? "\n" : " ");
     }
     fprintf(f, "RIP=%016" PRIx64 " RFL=%08" PRIx64 " CPL=%u HLT=%d icount=%" PRIu64 "\n",
             env->rip, cpu_x86_get_rflags(env), cpu_cpl(env), env->halted, icount.count);
@@ -282,7 +286,8 @@ void cpu_dump_state(CPUX86State *env, FILE *f)
     cpu_dump_seg(f, "TR", &env->tr);
     fprintf(f, "GDT=%016" PRIx64 " %08x IDT=%016" PRIx64 " %08x\n", env->gdt.base,
             env->gdt.limit, env->idt.base, env->idt.limit);
-    fprintf(f, "CR0=%08" PRIx64 " CR2=%016" PRIx64 " CR3=%016" PRIx64 " CR4=%08" PRIx64
-               " EFER=%08" PRIx64 "\n",
+    fprintf(f,
+            "CR0=%08" PRIx64 " CR2=%016" PRIx64 " CR3=%016" PRIx64 " CR4=%08" PRIx64
+            " EFER=%08" PRIx64 "\n",
             env->cr[0], env->cr[2], env->cr[3], env->cr[4], env->efer);
 }

@@ -195,7 +195,8 @@ void debug_write_dr(CPUX86State *env, unsigned n, uint64_t v)
         return;
     }
     env->dr[dr] = dr == 7 ? dr7_value(env, v) : v;
-    tlb_flush(env); /* pages now watched, or no longer, change their TLB entries */
+    /* Pages now watched, or no longer, change their TLB entries, global ones too. */
+    tlb_flush_all(env);
 }
 
 /* The register operand is always ModRM.rm, whatever mod says; 64 bits in 64-bit mode. */

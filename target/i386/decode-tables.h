@@ -10,7 +10,6 @@
 #define A_D64     0x04 /* d64: operand size defaults to 64 bits in 64-bit mode */
 #define A_F64     0x08 /* f64: operand size is 64 bits in 64-bit mode, 66 ignored */
 #define A_REGFORM 0x10 /* ModRM.mod is ignored, the operand is always a register */
-#define A_SREG    0x20 /* ModRM.reg names a segment register: REX.R is undefined */
 
 /* OpAttr.imm: what follows the ModRM/SIB/displacement */
 enum {

@@ -350,7 +350,7 @@ static bool group_form_defined(const GroupAttr *g, const Insn *d, int mode)
 static bool form_defined(const OpAttr *a, const Insn *d, int mode)
 {
     if (a->group) {
-        /* REX.R does not extend a segment register: the CPU ignores it (tested on Zen). */
+        /* REX.R does not extend a segment register: the CPU ignores it (Zen 3). */
         return group_form_defined(&decode_group_attr[a->group], d, mode);
     }
     unsigned mask = (d->has_modrm && d->mod != 3) ? a->ok : a->ok >> 4;

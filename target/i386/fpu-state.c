@@ -20,6 +20,7 @@
 #include "target/i386/fpu-int.h"
 #include "target/i386/access.h"
 #include "target/i386/insn.h"
+#include "target/i386/sse-common.h"
 
 #define FPU_ENV_FIELDS 7
 #define FX_REGS        32  /* ST(0)..ST(7), 16 bytes each */
@@ -176,6 +177,7 @@ static uint64_t fx_prologue(CPUX86State *env, const Insn *d)
 
     fpu_check_nowait(env);
     if (seg_linear(env, d->seg, ea) & 15) {
+        simd_check_ac(env, d->seg, ea, 4); /* #AC wins if even 4 is not met (Zen 3) */
         raise_exception_err(env, EXCP_GP, 0);
     }
     return ea;

@@ -19,7 +19,7 @@
 #include "target/i386/fpu-int.h"
 #include "target/i386/access.h"
 #include "target/i386/flags.h"
-#include "target/i386/sse-common.h" /* simd_probe_write */
+#include "target/i386/sse-common.h" /* simd_probe_write, simd_check_ac */
 #include "util/log.h"
 
 /* --- exceptions --- */
@@ -145,12 +145,43 @@ static unsigned fpu_chunk(unsigned left)
 }
 
 /*
- * Where a multi-part access faults when its second page is the bad one, as AMD Zen 3
- * reports it: a state image (FLDENV, FRSTOR, FXRSTOR and the stores, all longer than
- * 16 bytes) at its last byte, a single operand (m80) at the first byte of that page.
- * When the first page is bad, both fault at their first byte.
+ * The piece of a len-byte operand to move at off. A state image (longer than 16
+ * bytes) needs only 4-byte alignment under alignment checking (#AC), which its first
+ * probe checks, so its pieces are never wider than their address is aligned; an m80
+ * needs 8, which its first 8-byte piece checks.
  */
-static uint64_t fpu_second_probe(const CPUX86State *env, int seg, uint64_t off, unsigned len)
+static unsigned fpu_piece(uint64_t off, unsigned left, unsigned len)
+{
+    unsigned n = fpu_chunk(left);
+
+    while (len > 16 && n > 1 && (off & (n - 1))) {
+        n >>= 1;
+    }
+    return n;
+}
+
+/*
+ * The alignment a len-byte x87 operand needs under alignment checking (SDM vol. 3
+ * table 6-7): an m80 8, an environment or save image 4 (2 for its 16-bit forms of
+ * 14 and 94 bytes), anything else its size.
+ */
+static unsigned fpu_align(unsigned len)
+{
+    if (len == 10) {
+        return 8;
+    }
+    return len <= 8 ? len : len % 4 == 0 ? 4 : 2;
+}
+
+/*
+ * Where a multi-part access faults, as AMD Zen 3 reports it (measured): first an
+ * access of its alignment (fpu_align) at its start, which faults at the first byte
+ * on a bad page; then, for a state image (FLDENV, FRSTOR, FXRSTOR and the stores, all
+ * longer than 16 bytes), its last byte, or for a single operand (m80) the first byte
+ * of its second page.
+ */
+static uint64_t fpu_second_probe(const CPUX86State *env, int seg, uint64_t off,
+                                 unsigned len)
 {
     uint64_t lin = seg_linear(env, seg, off);
     uint64_t last_page = (lin + len - 1) & PAGE_MASK;
@@ -164,25 +195,26 @@ static uint64_t fpu_second_probe(const CPUX86State *env, int seg, uint64_t off, 
 void fpu_ld_bytes(CPUX86State *env, int seg, uint64_t off, uint8_t *buf, unsigned len)
 {
     if (len > 16) {
-        cpu_ld(env, seg, off, 1);
+        cpu_ld(env, seg, off, fpu_align(len));
         cpu_ld(env, seg, fpu_second_probe(env, seg, off, len), 1);
     }
     for (unsigned i = 0, n; i < len; i += n) {
-        n = fpu_chunk(len - i);
+        n = fpu_piece(off + i, len - i, len);
         st_le(buf + i, n, cpu_ld(env, seg, off + i, n));
     }
 }
 
 /*
  * Make a multi-part store fault before it writes anything, as a write (#PF with W
- * set): probe a byte on each page it touches and its last byte. The area (at most
+ * set), probing where the hardware does (above) and its last byte: the area (at most
  * 512 bytes) spans at most two pages, and a segment limit can only cut it at one end.
  */
 static void fpu_probe_write(CPUX86State *env, int seg, uint64_t off, unsigned len)
 {
     uint64_t second = fpu_second_probe(env, seg, off, len), last = off + len - 1;
 
-    simd_probe_write(env, seg, off, 1);
+    simd_check_ac(env, seg, off, fpu_align(len)); /* #AC before the pages */
+    simd_probe_write(env, seg, off, fpu_align(len));
     simd_probe_write(env, seg, second, 1);
     if (last != second) { /* the segment limit */
         simd_probe_write(env, seg, last, 1);
@@ -196,7 +228,7 @@ void fpu_st_bytes(CPUX86State *env, int seg, uint64_t off, const uint8_t *buf,
         fpu_probe_write(env, seg, off, len);
     }
     for (unsigned i = 0, n; i < len; i += n) {
-        n = fpu_chunk(len - i);
+        n = fpu_piece(off + i, len - i, len);
         cpu_st(env, seg, off + i, n, ld_le(buf + i, n));
     }
 }

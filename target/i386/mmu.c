@@ -24,6 +24,7 @@
  * path (segment checks and TLB lookup again) instead of st_code_page_fast.
  */
 #include "target/i386/access.h"
+#include "target/i386/debug.h"
 #include "target/i386/desc.h"
 #include "util/log.h"
 
@@ -424,6 +425,12 @@ static bool tlb_may_cache(CPUX86State *env, const PageWalk *w, int access)
            !(env->cr[4] & CR4_SMAP);
 }
 
+/* A data breakpoint on the page: its data accesses must all reach the slow path. */
+static bool tlb_page_watched(const CPUX86State *env, uint64_t lin)
+{
+    return unlikely(env->dr[7] & DR7_ENABLES) && debug_page_watched(env, lin);
+}
+
 static void tlb_install(CPUX86State *env, TLBEntry *e, const PageWalk *w)
 {
     uint64_t tag = (w->lin & PAGE_MASK) | w->cls;
@@ -439,8 +446,11 @@ static void tlb_install(CPUX86State *env, TLBEntry *e, const PageWalk *w)
     } else if (ram && mr->code_map && mr->code_map[offset >> PAGE_BITS]) {
         write_flags = TLB_CODE;
     }
-    e->tag_read = tlb_may_cache(env, w, ACCESS_READ) ? tag | data_flags : TLB_INVALID;
-    e->tag_write = tlb_may_cache(env, w, ACCESS_WRITE) ? tag | write_flags : TLB_INVALID;
+    bool watched = tlb_page_watched(env, w->lin);
+    e->tag_read =
+        !watched && tlb_may_cache(env, w, ACCESS_READ) ? tag | data_flags : TLB_INVALID;
+    e->tag_write =
+        !watched && tlb_may_cache(env, w, ACCESS_WRITE) ? tag | write_flags : TLB_INVALID;
     e->tag_exec = tlb_may_cache(env, w, ACCESS_EXEC) ? tag | data_flags : TLB_INVALID;
     e->addend = ram ? (uintptr_t)(mr->ram + offset) - (w->lin & PAGE_MASK) : 0;
     e->phys = w->phys | (w->global ? TLB_PHYS_GLOBAL : 0);
@@ -670,10 +680,20 @@ static uint64_t lin_mask(const CPUX86State *env)
     return (env->hflags & HF_LMA) ? ~0ull : 0xffffffffull;
 }
 
+/* Every data access that reaches guest memory passes here (debug.h). */
+static inline void watch_data_access(CPUX86State *env, uint64_t lin, unsigned size,
+                                     bool write)
+{
+    if (unlikely(env->dr[7] & DR7_ENABLES) && debug_data_armed(env)) {
+        debug_check_data_access(env, lin, size, write);
+    }
+}
+
 static uint64_t ld_lin_class(CPUX86State *env, uint64_t lin, unsigned size, unsigned cls)
 {
     uint64_t v = 0;
 
+    watch_data_access(env, lin, size, false);
     if (likely(!crosses_page(lin, size))) {
         return ld_lin_page(env, lin, size, cls);
     }
@@ -690,6 +710,7 @@ static void st_lin_class(CPUX86State *env, uint64_t lin, unsigned size, uint64_t
     /* The second page's first byte is the one that faults there (CR2). */
     uint64_t page2 = (lin + size - 1) & lin_mask(env) & PAGE_MASK;
 
+    watch_data_access(env, lin, size, true);
     if (likely(!crosses_page(lin, size))) {
         st_lin_page(env, lin, size, val, cls);
         return;
@@ -740,6 +761,7 @@ uint64_t cpu_ld_rmw_slow(CPUX86State *env, int seg, uint64_t off, unsigned size)
     unsigned cls = cpu_cpl(env);
     uint64_t v = 0;
 
+    watch_data_access(env, lin, size, false); /* the store that follows checks W */
     if (likely(!crosses_page(lin, size))) {
         return ld_page_for_write(env, lin, size, cls);
     }
@@ -841,7 +863,7 @@ static void io_check_bitmap(CPUX86State *env, uint16_t port, unsigned size)
     }
 }
 
-static void io_check(CPUX86State *env, uint16_t port, unsigned size)
+void cpu_io_check(CPUX86State *env, uint16_t port, unsigned size)
 {
     unsigned iopl = (env->eflags & IOPL_MASK) >> IOPL_SHIFT;
 
@@ -854,7 +876,7 @@ uint64_t cpu_in(CPUX86State *env, uint16_t port, unsigned size)
 {
     uint64_t v;
 
-    io_check(env, port, size);
+    cpu_io_check(env, port, size);
     v = address_space_ld(env->io, port, size);
     log_mask_printf(LOG_IOPORT, "in%c  0x%04x -> 0x%" PRIx64 "\n", "bw?l"[size - 1], port,
                     v);
@@ -863,7 +885,7 @@ uint64_t cpu_in(CPUX86State *env, uint16_t port, unsigned size)
 
 void cpu_out(CPUX86State *env, uint16_t port, unsigned size, uint64_t val)
 {
-    io_check(env, port, size);
+    cpu_io_check(env, port, size);
     log_mask_printf(LOG_IOPORT, "out%c 0x%04x <- 0x%" PRIx64 "\n", "bw?l"[size - 1], port,
                     val);
     address_space_st(env->io, port, val, size);

@@ -138,14 +138,14 @@ static void op_lea_Gv_M(CPUX86State *env, const Insn *d)
 
 static void op_xchg_Eb_Gb(CPUX86State *env, const Insn *d)
 {
-    uint64_t old_rm = ld_rm(env, d, 1);
+    uint64_t old_rm = ld_rm_rmw(env, d, 1);
     st_rm(env, d, 1, ld_reg(env, d, 1));
     st_reg(env, d, 1, old_rm);
 }
 
 static void op_xchg_Ev_Gv(CPUX86State *env, const Insn *d)
 {
-    uint64_t old_rm = ld_rm(env, d, d->opsize);
+    uint64_t old_rm = ld_rm_rmw(env, d, d->opsize);
     st_rm(env, d, d->opsize, ld_reg(env, d, d->opsize));
     st_reg(env, d, d->opsize, old_rm);
 }
@@ -177,7 +177,7 @@ static void op_xchg_Zv_rAX(CPUX86State *env, const Insn *d)
 static void cmpxchg(CPUX86State *env, const Insn *d, unsigned size)
 {
     uint64_t acc = get_reg(env, R_EAX, size, true);
-    uint64_t dest = ld_rm(env, d, size);
+    uint64_t dest = ld_rm_rmw(env, d, size);
     bool equal = acc == dest;
 
     if (equal) {
@@ -204,7 +204,7 @@ static void op_cmpxchg_Ev_Gv(CPUX86State *env, const Insn *d)
 /* SRC receives the old destination before DEST receives the sum (xadd eax, eax). */
 static void xadd(CPUX86State *env, const Insn *d, unsigned size)
 {
-    uint64_t dest = ld_rm(env, d, size);
+    uint64_t dest = ld_rm_rmw(env, d, size);
     uint64_t src = ld_reg(env, d, size);
     uint64_t sum = (dest + src) & size_mask(size);
 
@@ -233,7 +233,7 @@ static void op_xadd_Ev_Gv(CPUX86State *env, const Insn *d)
 static void cmpxchg8b(CPUX86State *env, const Insn *d)
 {
     uint64_t ea = insn_ea(env, d);
-    uint64_t old = cpu_ld(env, d->seg, ea, 8);
+    uint64_t old = cpu_ld_rmw(env, d->seg, ea, 8);
     uint64_t expect = (uint32_t)env->regs[R_EAX] | (env->regs[R_EDX] << 32);
     uint64_t repl = (uint32_t)env->regs[R_EBX] | (env->regs[R_ECX] << 32);
     bool equal = old == expect;
@@ -256,8 +256,8 @@ static void cmpxchg16b(CPUX86State *env, const Insn *d)
     if (seg_linear(env, d->seg, ea) & 15) {
         raise_exception_err(env, EXCP_GP, 0);
     }
-    lo = cpu_ld(env, d->seg, ea, 8);
-    hi = cpu_ld(env, d->seg, ea + 8, 8);
+    lo = cpu_ld_rmw(env, d->seg, ea, 8);
+    hi = cpu_ld_rmw(env, d->seg, ea + 8, 8);
     equal = lo == env->regs[R_EAX] && hi == env->regs[R_EDX];
     cpu_st(env, d->seg, ea, 8, equal ? env->regs[R_EBX] : lo);
     cpu_st(env, d->seg, ea + 8, 8, equal ? env->regs[R_ECX] : hi);

@@ -165,7 +165,7 @@ static void shift_commit_flags(CPUX86State *env, const ShiftResult *s, unsigned 
 
 static void shift_rm(CPUX86State *env, const Insn *d, unsigned size, unsigned count)
 {
-    uint64_t v = ld_rm(env, d, size);
+    uint64_t v = ld_rm_rmw(env, d, size);
     ShiftResult s;
 
     count = mask_count(count, size);
@@ -267,7 +267,7 @@ static void shiftd16_long_flags(ShiftResult *s, unsigned count, bool right)
 static void shiftd_rm(CPUX86State *env, const Insn *d, unsigned count, bool right)
 {
     unsigned size = d->opsize;
-    uint64_t dst = ld_rm(env, d, size), src = ld_reg(env, d, size);
+    uint64_t dst = ld_rm_rmw(env, d, size), src = ld_reg(env, d, size);
     ShiftResult s;
 
     count = mask_count(count, size);

@@ -2,6 +2,7 @@
 #include "target/i386/access.h"
 #include "target/i386/flags.h"
 #include "target/i386/insn.h"
+#include "target/i386/sse-common.h" /* simd_check_ac, simd_probe_write */
 
 /*
  * The multi-slot instructions (PUSHA, POPA, ENTER, LEAVE, POP Ev) address the stack
@@ -169,6 +170,17 @@ static void op_sahf(CPUX86State *env, const Insn *d)
 /* --- ENTER / LEAVE --- */
 
 /*
+ * The new stack top is checked as a store of the operand size would be (#AC, #PF with
+ * W set), after the pushes and before any register changes: AMD Zen 3 faults there
+ * when the allocation runs into a bad page or leaves rSP misaligned.
+ */
+static void enter_probe_top(CPUX86State *env, uint64_t off, unsigned size)
+{
+    simd_check_ac(env, R_SS, off, size);
+    simd_probe_write(env, R_SS, off, size);
+}
+
+/*
  * ENTER imm16, level: push rBP, copy level-1 frame pointers from the enclosing frame
  * (read through rBP, wrapping at the stack width), push the new frame pointer, then
  * allocate imm16 bytes. All stores go below the old rSP before any register changes.
@@ -193,8 +205,10 @@ static void op_enter(CPUX86State *env, const Insn *d)
         depth -= size;
         cpu_st(env, R_SS, stack_offset(env, sp, depth), size, frame);
     }
+    depth -= d->imm & 0xffff;
+    enter_probe_top(env, stack_offset(env, sp, depth), size);
     set_reg(env, R_EBP, size, true, frame);
-    env->regs[R_ESP] = moved_sp(env, depth - (int64_t)(d->imm & 0xffff));
+    env->regs[R_ESP] = moved_sp(env, depth);
 }
 
 /* rSP takes rBP at the stack width, then rBP is popped. */

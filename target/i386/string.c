@@ -154,9 +154,13 @@ static bool ins_step(CPUX86State *env, const Insn *d, unsigned size)
     return true;
 }
 
+/* OUTS checks the port's permission before its source read can fault. */
 static bool outs_step(CPUX86State *env, const Insn *d, unsigned size)
 {
-    cpu_out(env, (uint16_t)env->regs[R_EDX], size, load_source(env, d, size));
+    uint16_t port = (uint16_t)env->regs[R_EDX];
+
+    cpu_io_check(env, port, size);
+    cpu_out(env, port, size, load_source(env, d, size));
     advance(env, d, R_ESI, size);
     return true;
 }

@@ -8,11 +8,14 @@
  * pushes cannot clobber the compiler's data). Register operands only: the memory
  * forms reach the same code in an emulator, and addresses must not show.
  */
+/* clang-format off */
 #define FLAGS_IN(fi) "push %[" #fi "]\n\tpopfq\n\t"
 #define FLAGS_OUT(fo) "\n\tpushfq\n\tpopq %[" #fo "]"
+/* clang-format on */
 
 typedef uint64_t BinFn(uint64_t a, uint64_t b, uint64_t fin, uint64_t *fout);
 
+/* clang-format off */
 #define BIN(name, insn, T, C)                                                            \
     static uint64_t name(uint64_t a, uint64_t b, uint64_t fin, uint64_t *fout)           \
     {                                                                                    \
@@ -55,20 +58,27 @@ typedef uint64_t BinFn(uint64_t a, uint64_t b, uint64_t fin, uint64_t *fout);
 #define SH4(op)                                                                          \
     SH(op##8, #op, uint8_t, "q")                                                         \
     SH(op##16, #op, uint16_t, "r") SH(op##32, #op, uint32_t, "r") SH(op##64, #op, uint64_t, "r")
+/* clang-format on */
 
-BIN4(add) BIN4(adc) BIN4(sub) BIN4(sbb) BIN4(and) BIN4(or) BIN4(xor) BIN4(cmp) BIN4(test)
-UN4(neg) UN4(not) UN4(inc) UN4(dec)
-SH4(rol) SH4(ror) SH4(rcl) SH4(rcr) SH4(shl) SH4(shr) SH4(sar)
+BIN4(add)
+BIN4(adc)
+BIN4(sub)
+BIN4(sbb) BIN4(and) BIN4(or) BIN4(xor) BIN4(cmp) BIN4(test) UN4(neg) UN4(not ) UN4(inc)
+    UN4(dec) SH4(rol) SH4(ror) SH4(rcl) SH4(rcr) SH4(shl) SH4(shr) SH4(sar)
 
-typedef struct BinOp {
+        typedef struct BinOp {
     const char *name;
-    BinFn *fn[4]; /* 8, 16, 32, 64 bits */
+    BinFn *fn[4];     /* 8, 16, 32, 64 bits */
     unsigned defined; /* the flags the SDM defines */
     bool carry_in;
 } BinOp;
 
-#define FNS(op) {op##8, op##16, op##32, op##64}
+#define FNS(op)                                                                          \
+    {                                                                                    \
+        op##8, op##16, op##32, op##64                                                    \
+    }
 
+/* clang-format off */
 static const BinOp alu_ops[] = {
     {"add", FNS(add), F_ALL, false},       {"adc", FNS(adc), F_ALL, true},
     {"sub", FNS(sub), F_ALL, false},       {"sbb", FNS(sbb), F_ALL, true},
@@ -78,15 +88,16 @@ static const BinOp alu_ops[] = {
     {"not", FNS(not), F_ALL, false},       {"inc", FNS(inc), F_ALL, true},
     {"dec", FNS(dec), F_ALL, true},
 };
+/* clang-format on */
 
 static const unsigned sizes[4] = {8, 16, 32, 64};
 
-static void print_bin(const char *name, unsigned bits, uint64_t a, uint64_t b, uint64_t fin,
-                      uint64_t r, uint64_t fout, unsigned defined)
+static void print_bin(const char *name, unsigned bits, uint64_t a, uint64_t b,
+                      uint64_t fin, uint64_t r, uint64_t fout, unsigned defined)
 {
-    printf("%s%u a=%llx b=%llx cf=%u -> r=%llx fl=%03x\n", name, bits, (unsigned long long)a,
-           (unsigned long long)b, (unsigned)(fin & F_CF), (unsigned long long)r,
-           (unsigned)(fout & defined));
+    printf("%s%u a=%llx b=%llx cf=%u -> r=%llx fl=%03x\n", name, bits,
+           (unsigned long long)a, (unsigned long long)b, (unsigned)(fin & F_CF),
+           (unsigned long long)r, (unsigned)(fout & defined));
 }
 
 static void alu_family(void)
@@ -112,12 +123,14 @@ static void alu_family(void)
  * Shifts and rotates: which flags are defined depends on the masked count
  */
 
+/* clang-format off */
 static const BinOp shift_ops[] = {
     {"rol", FNS(rol), F_CF | F_OF, true}, {"ror", FNS(ror), F_CF | F_OF, true},
     {"rcl", FNS(rcl), F_CF | F_OF, true}, {"rcr", FNS(rcr), F_CF | F_OF, true},
     {"shl", FNS(shl), F_ALL & ~F_AF, true}, {"shr", FNS(shr), F_ALL & ~F_AF, true},
     {"sar", FNS(sar), F_ALL & ~F_AF, true},
 };
+/* clang-format on */
 
 /* Count 0 changes no flag; OF is defined only for a count of 1; CF is undefined for
  * SHL/SHR once the count reaches the operand size. */
@@ -141,7 +154,8 @@ static unsigned shift_defined(const BinOp *op, unsigned bits, unsigned count)
 
 static void shift_family(void)
 {
-    static const uint8_t counts[] = {0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 0xff};
+    static const uint8_t counts[] = {0,  1,  2,  7,  8,  9,  15,  16,
+                                     17, 31, 32, 33, 63, 64, 0xff};
     uint64_t va[3], fout;
 
     for (size_t op = 0; op < N_ELEMS(shift_ops); op++) {
@@ -149,7 +163,8 @@ static void shift_family(void)
             conf_int_values(sizes[s], va, N_ELEMS(va));
             va[0] = conf_rand();
             for (size_t c = 0; c < N_ELEMS(counts); c++) {
-                uint64_t a = va[c % N_ELEMS(va)] & (sizes[s] == 64 ? ~0ull : (1ull << sizes[s]) - 1);
+                uint64_t a = va[c % N_ELEMS(va)] &
+                             (sizes[s] == 64 ? ~0ull : (1ull << sizes[s]) - 1);
                 uint64_t fin = 0x202 | (c & 1) | (c & 2 ? F_OF : 0);
                 uint64_t r = shift_ops[op].fn[s](a, counts[c], fin, &fout);
                 print_bin(shift_ops[op].name, sizes[s], a, counts[c], fin, r, fout,
@@ -160,6 +175,7 @@ static void shift_family(void)
 }
 
 /* SHLD/SHRD: the result is undefined when the count exceeds a 16-bit operand. */
+/* clang-format off */
 #define SHXD(name, insn, T)                                                              \
     static uint64_t name(uint64_t a, uint64_t b, uint64_t count, uint64_t *fout)         \
     {                                                                                    \
@@ -170,10 +186,14 @@ static void shift_family(void)
                          : "cc");                                                        \
         return r;                                                                        \
     }
-SHXD(shld16, "shld", uint16_t) SHXD(shld32, "shld", uint32_t) SHXD(shld64, "shld", uint64_t)
-SHXD(shrd16, "shrd", uint16_t) SHXD(shrd32, "shrd", uint32_t) SHXD(shrd64, "shrd", uint64_t)
+/* clang-format on */
+SHXD(shld16, "shld", uint16_t)
+SHXD(shld32, "shld", uint32_t)
+SHXD(shld64, "shld", uint64_t)
+SHXD(shrd16, "shrd", uint16_t) SHXD(shrd32, "shrd", uint32_t)
+    SHXD(shrd64, "shrd", uint64_t)
 
-static void double_shift_family(void)
+        static void double_shift_family(void)
 {
     static const struct {
         const char *name;
@@ -192,11 +212,14 @@ static void double_shift_family(void)
             if (masked > ops[i].bits || masked == 0) {
                 continue; /* undefined result, or nothing happens */
             }
-            printf("%s%u a=%llx b=%llx c=%u -> r=%llx fl=%03x\n", ops[i].name, ops[i].bits,
-                   (unsigned long long)(a & (ops[i].bits == 64 ? ~0ull : (1ull << ops[i].bits) - 1)),
-                   (unsigned long long)(b & (ops[i].bits == 64 ? ~0ull : (1ull << ops[i].bits) - 1)),
-                   counts[c], (unsigned long long)r,
-                   (unsigned)(fout & (F_ALL & ~F_AF & ~(masked == 1 ? 0 : F_OF))));
+            printf(
+                "%s%u a=%llx b=%llx c=%u -> r=%llx fl=%03x\n", ops[i].name, ops[i].bits,
+                (unsigned long long)(a & (ops[i].bits == 64 ? ~0ull
+                                                            : (1ull << ops[i].bits) - 1)),
+                (unsigned long long)(b & (ops[i].bits == 64 ? ~0ull
+                                                            : (1ull << ops[i].bits) - 1)),
+                counts[c], (unsigned long long)r,
+                (unsigned)(fout & (F_ALL & ~F_AF & ~(masked == 1 ? 0 : F_OF))));
         }
     }
 }
@@ -209,6 +232,7 @@ typedef struct MulDiv {
     uint64_t rax, rdx, src, fout;
 } MulDiv;
 
+/* clang-format off */
 #define MD(name, insn, T, C)                                                             \
     static void name(void *p)                                                            \
     {                                                                                    \
@@ -223,10 +247,14 @@ typedef struct MulDiv {
     MD(op##8, #op "b", uint8_t, "q")                                                     \
     MD(op##16, #op "w", uint16_t, "r") MD(op##32, #op "l", uint32_t, "r")                \
     MD(op##64, #op "q", uint64_t, "r")
+/* clang-format on */
 
-MD4(mul) MD4(imul) MD4(div) MD4(idiv)
+MD4(mul)
+MD4(imul)
+MD4(div)
+MD4(idiv)
 
-static void muldiv_family(void)
+    static void muldiv_family(void)
 {
     static const struct {
         const char *name;
@@ -254,7 +282,8 @@ static void muldiv_family(void)
                     printf("#DE\n");
                 } else {
                     printf("rax=%llx rdx=%llx fl=%03x\n", (unsigned long long)m.rax,
-                           (unsigned long long)m.rdx, (unsigned)(m.fout & ops[op].defined));
+                           (unsigned long long)m.rdx,
+                           (unsigned)(m.fout & ops[op].defined));
                 }
             }
         }
@@ -265,24 +294,33 @@ static void muldiv_family(void)
  * Bit operations
  */
 
-BIN(bt16, "bt", uint16_t, "r") BIN(bt32, "bt", uint32_t, "r") BIN(bt64, "bt", uint64_t, "r")
-BIN(bts16, "bts", uint16_t, "r") BIN(bts32, "bts", uint32_t, "r") BIN(bts64, "bts", uint64_t, "r")
-BIN(btr16, "btr", uint16_t, "r") BIN(btr32, "btr", uint32_t, "r") BIN(btr64, "btr", uint64_t, "r")
-BIN(btc16, "btc", uint16_t, "r") BIN(btc32, "btc", uint32_t, "r") BIN(btc64, "btc", uint64_t, "r")
-BIN(bsf16, "bsf", uint16_t, "r") BIN(bsf32, "bsf", uint32_t, "r") BIN(bsf64, "bsf", uint64_t, "r")
-BIN(bsr16, "bsr", uint16_t, "r") BIN(bsr32, "bsr", uint32_t, "r") BIN(bsr64, "bsr", uint64_t, "r")
-BIN(popcnt16, "popcnt", uint16_t, "r") BIN(popcnt32, "popcnt", uint32_t, "r")
-BIN(popcnt64, "popcnt", uint64_t, "r")
-UN(bswap32, "bswap", uint32_t, "r") UN(bswap64, "bswap", uint64_t, "r")
+BIN(bt16, "bt", uint16_t, "r")
+BIN(bt32, "bt", uint32_t, "r")
+BIN(bt64, "bt", uint64_t, "r")
+BIN(bts16, "bts", uint16_t, "r") BIN(bts32, "bts", uint32_t, "r")
+    BIN(bts64, "bts", uint64_t, "r") BIN(btr16, "btr", uint16_t, "r")
+        BIN(btr32, "btr", uint32_t, "r") BIN(btr64, "btr", uint64_t, "r")
+            BIN(btc16, "btc", uint16_t, "r") BIN(btc32, "btc", uint32_t, "r")
+                BIN(btc64, "btc", uint64_t, "r") BIN(bsf16, "bsf", uint16_t, "r")
+                    BIN(bsf32, "bsf", uint32_t, "r") BIN(bsf64, "bsf", uint64_t, "r")
+                        BIN(bsr16, "bsr", uint16_t, "r") BIN(bsr32, "bsr", uint32_t, "r")
+                            BIN(bsr64, "bsr", uint64_t, "r")
+                                BIN(popcnt16, "popcnt", uint16_t, "r")
+                                    BIN(popcnt32, "popcnt", uint32_t, "r")
+                                        BIN(popcnt64, "popcnt", uint64_t, "r")
+                                            UN(bswap32, "bswap", uint32_t, "r")
+                                                UN(bswap64, "bswap", uint64_t, "r")
 
-static void bitops_family(void)
+                                                    static void bitops_family(void)
 {
     static const struct {
         const char *name;
         BinFn *fn[3]; /* 16, 32, 64 */
         unsigned defined;
         bool result_undefined_for_zero;
+        /* clang-format off */
     } ops[] = {
+        /* clang-format on */
         {"bt", {bt16, bt32, bt64}, F_CF | F_ZF, false},
         {"bts", {bts16, bts32, bts64}, F_CF | F_ZF, false},
         {"btr", {btr16, btr32, btr64}, F_CF | F_ZF, false},
@@ -304,7 +342,8 @@ static void bitops_family(void)
                 uint64_t a = conf_rand(), b = v[i];
                 uint64_t r = ops[op].fn[s](a, b, 0x202 | (i & 1), &fout);
                 bool hide = ops[op].result_undefined_for_zero && b == 0;
-                print_bin(ops[op].name, sizes[s + 1], a & (sizes[s + 1] == 64 ? ~0ull : (1ull << sizes[s + 1]) - 1),
+                print_bin(ops[op].name, sizes[s + 1],
+                          a & (sizes[s + 1] == 64 ? ~0ull : (1ull << sizes[s + 1]) - 1),
                           b, 0, hide ? 0 : r, fout, ops[op].defined);
             }
         }
@@ -315,6 +354,7 @@ static void bitops_family(void)
  * Conditional moves and sets over every flag combination that matters
  */
 
+/* clang-format off */
 #define CC(X)                                                                            \
     X(o) X(no) X(b) X(ae) X(e) X(ne) X(be) X(a) X(s) X(ns) X(p) X(np) X(l) X(ge) X(le) X(g)
 #define CMOV(cc)                                                                         \
@@ -334,7 +374,9 @@ static void bitops_family(void)
         return r;                                                                        \
     }
 #define NAME_FN(cc) {#cc, cmov_##cc, set_##cc},
-CC(CMOV) CC(SETCC)
+/* clang-format on */
+CC(CMOV)
+CC(SETCC)
 
 static void cond_family(void)
 {
@@ -342,16 +384,8 @@ static void cond_family(void)
         const char *cc;
         BinFn *cmov, *set;
     } conds[] = {CC(NAME_FN)};
-    static const uint64_t flag_sets[] = {0,
-                                         F_CF,
-                                         F_ZF,
-                                         F_SF,
-                                         F_OF,
-                                         F_PF,
-                                         F_SF | F_OF,
-                                         F_ZF | F_CF,
-                                         F_ZF | F_SF,
-                                         F_ALL};
+    static const uint64_t flag_sets[] = {
+        0, F_CF, F_ZF, F_SF, F_OF, F_PF, F_SF | F_OF, F_ZF | F_CF, F_ZF | F_SF, F_ALL};
     uint64_t fout;
 
     for (size_t c = 0; c < N_ELEMS(conds); c++) {
@@ -359,8 +393,8 @@ static void cond_family(void)
             uint64_t fin = 0x202 | flag_sets[f];
             printf("cmov%s fl=%03x -> %llx set%s -> %llx\n", conds[c].cc,
                    (unsigned)flag_sets[f],
-                   (unsigned long long)conds[c].cmov(0x1111, 0x2222, fin, &fout), conds[c].cc,
-                   (unsigned long long)conds[c].set(0, 0, fin, &fout));
+                   (unsigned long long)conds[c].cmov(0x1111, 0x2222, fin, &fout),
+                   conds[c].cc, (unsigned long long)conds[c].set(0, 0, fin, &fout));
         }
     }
 }
@@ -398,9 +432,10 @@ static void exchange_family(void)
     conf_int_values(64, v, N_ELEMS(v));
     for (size_t i = 0; i < N_ELEMS(v); i++) {
         uint64_t a = xadd64(v[i], v[(i + 2) % N_ELEMS(v)], &b_out, &fout);
-        printf("xadd64 a=%llx b=%llx -> a=%llx b=%llx fl=%03x\n", (unsigned long long)v[i],
-               (unsigned long long)v[(i + 2) % N_ELEMS(v)], (unsigned long long)a,
-               (unsigned long long)b_out, (unsigned)(fout & F_ALL));
+        printf("xadd64 a=%llx b=%llx -> a=%llx b=%llx fl=%03x\n",
+               (unsigned long long)v[i], (unsigned long long)v[(i + 2) % N_ELEMS(v)],
+               (unsigned long long)a, (unsigned long long)b_out,
+               (unsigned)(fout & F_ALL));
     }
     for (size_t i = 0; i < N_ELEMS(v); i++) {
         uint64_t rax = i & 1 ? v[i] : v[i] + 1, rax_in = rax;
@@ -440,6 +475,7 @@ typedef struct StrRun {
     long si_moved, di_moved;
 } StrRun;
 
+/* clang-format off */
 #define STRING(name, insn)                                                               \
     static void name(StrRun *s, bool down, unsigned start)                               \
     {                                                                                    \
@@ -453,10 +489,14 @@ typedef struct StrRun {
         s->si_moved = si - si0;                                                          \
         s->di_moved = di - di0;                                                          \
     }
-STRING(rep_movsb, "rep movsb") STRING(rep_stosb, "rep stosb") STRING(repe_cmpsb, "repe cmpsb")
-STRING(repne_scasb, "repne scasb") STRING(rep_movsq, "rep movsq") STRING(repe_cmpsw, "repe cmpsw")
+/* clang-format on */
+STRING(rep_movsb, "rep movsb")
+STRING(rep_stosb, "rep stosb")
+STRING(repe_cmpsb, "repe cmpsb")
+STRING(repne_scasb, "repne scasb") STRING(rep_movsq, "rep movsq")
+    STRING(repe_cmpsw, "repe cmpsw")
 
-static void print_bytes(const uint8_t *p, size_t n)
+        static void print_bytes(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         printf("%02x", p[i]);
@@ -469,9 +509,9 @@ static void string_family(void)
         const char *name;
         void (*fn)(StrRun *, bool, unsigned);
         unsigned width;
-    } ops[] = {{"rep movsb", rep_movsb, 1}, {"rep stosb", rep_stosb, 1},
+    } ops[] = {{"rep movsb", rep_movsb, 1},   {"rep stosb", rep_stosb, 1},
                {"repe cmpsb", repe_cmpsb, 1}, {"repne scasb", repne_scasb, 1},
-               {"rep movsq", rep_movsq, 8}, {"repe cmpsw", repe_cmpsw, 2}};
+               {"rep movsq", rep_movsq, 8},   {"repe cmpsw", repe_cmpsw, 2}};
 
     for (size_t op = 0; op < N_ELEMS(ops); op++) {
         for (unsigned count = 0; count < 5; count++) {
@@ -483,9 +523,9 @@ static void string_family(void)
                 }
                 s.count = count;
                 ops[op].fn(&s, down, down ? 24 : 0);
-                printf("%s n=%u df=%d -> rcx=%llu dsi=%ld ddi=%ld fl=%03x dst=", ops[op].name,
-                       count, down, (unsigned long long)s.count, s.si_moved, s.di_moved,
-                       (unsigned)(s.fout & F_ALL));
+                printf("%s n=%u df=%d -> rcx=%llu dsi=%ld ddi=%ld fl=%03x dst=",
+                       ops[op].name, count, down, (unsigned long long)s.count, s.si_moved,
+                       s.di_moved, (unsigned)(s.fout & F_ALL));
                 print_bytes(s.dst, sizeof(s.dst));
                 printf("\n");
             }

@@ -14,6 +14,7 @@ typedef struct SseCase {
     uint64_t gpr, rflags;
 } SseCase;
 
+/* clang-format off */
 #define SSE(name, insn)                                                                  \
     static void name(void *p)                                                            \
     {                                                                                    \
@@ -26,41 +27,62 @@ typedef struct SseCase {
                          : [b] "m"(c->b)                                                 \
                          : "xmm0", "xmm1", "rax", "rcx", "rdx", "cc", "memory");         \
     }
+/* clang-format on */
 
 /* Scalar and packed floating point */
-SSE(s_addss, "addss %%xmm1, %%xmm0") SSE(s_subss, "subss %%xmm1, %%xmm0")
-SSE(s_mulss, "mulss %%xmm1, %%xmm0") SSE(s_divss, "divss %%xmm1, %%xmm0")
-SSE(s_sqrtss, "sqrtss %%xmm1, %%xmm0") SSE(s_minss, "minss %%xmm1, %%xmm0")
-SSE(s_maxss, "maxss %%xmm1, %%xmm0") SSE(s_addsd, "addsd %%xmm1, %%xmm0")
-SSE(s_subsd, "subsd %%xmm1, %%xmm0") SSE(s_mulsd, "mulsd %%xmm1, %%xmm0")
-SSE(s_divsd, "divsd %%xmm1, %%xmm0") SSE(s_sqrtsd, "sqrtsd %%xmm1, %%xmm0")
-SSE(s_minsd, "minsd %%xmm1, %%xmm0") SSE(s_maxsd, "maxsd %%xmm1, %%xmm0")
-SSE(s_addps, "addps %%xmm1, %%xmm0") SSE(s_mulpd, "mulpd %%xmm1, %%xmm0")
-SSE(s_divps, "divps %%xmm1, %%xmm0") SSE(s_addsubpd, "addsubpd %%xmm1, %%xmm0")
-SSE(s_haddps, "haddps %%xmm1, %%xmm0") SSE(s_dpps, "dpps $0xff, %%xmm1, %%xmm0")
-SSE(s_dppd, "dppd $0x33, %%xmm1, %%xmm0")
-SSE(s_cmpps, "cmpps $1, %%xmm1, %%xmm0") SSE(s_cmpsd, "cmpsd $3, %%xmm1, %%xmm0")
-/* Conversions */
-SSE(s_cvtss2sd, "cvtss2sd %%xmm1, %%xmm0") SSE(s_cvtsd2ss, "cvtsd2ss %%xmm1, %%xmm0")
-SSE(s_cvtps2dq, "cvtps2dq %%xmm1, %%xmm0") SSE(s_cvttps2dq, "cvttps2dq %%xmm1, %%xmm0")
-SSE(s_cvtdq2ps, "cvtdq2ps %%xmm1, %%xmm0") SSE(s_cvtpd2dq, "cvtpd2dq %%xmm1, %%xmm0")
-SSE(s_cvtpd2ps, "cvtpd2ps %%xmm1, %%xmm0") SSE(s_cvtps2pd, "cvtps2pd %%xmm1, %%xmm0")
-SSE(s_cvtss2si, "cvtss2si %%xmm1, %%rax") SSE(s_cvttss2si, "cvttss2si %%xmm1, %%eax")
-SSE(s_cvtsd2si, "cvtsd2si %%xmm1, %%rax") SSE(s_cvttsd2si, "cvttsd2si %%xmm1, %%rax")
-SSE(s_cvtsi2ss, "movq %%xmm1, %%rax\n\tcvtsi2ss %%rax, %%xmm0")
-SSE(s_cvtsi2sd, "movq %%xmm1, %%rax\n\tcvtsi2sdl %%eax, %%xmm0")
-SSE(s_roundss, "roundss $4, %%xmm1, %%xmm0") SSE(s_roundsd1, "roundsd $1, %%xmm1, %%xmm0")
-SSE(s_roundps3, "roundps $11, %%xmm1, %%xmm0")
-SSE(s_ucomiss, "ucomiss %%xmm1, %%xmm0") SSE(s_comisd, "comisd %%xmm1, %%xmm0")
-SSE(s_rcpss, "rcpss %%xmm1, %%xmm0") SSE(s_rsqrtss, "rsqrtss %%xmm1, %%xmm0")
+SSE(s_addss, "addss %%xmm1, %%xmm0")
+SSE(s_subss, "subss %%xmm1, %%xmm0")
+SSE(s_mulss, "mulss %%xmm1, %%xmm0")
+SSE(s_divss, "divss %%xmm1, %%xmm0") SSE(s_sqrtss, "sqrtss %%xmm1, %%xmm0")
+    SSE(s_minss, "minss %%xmm1, %%xmm0") SSE(s_maxss, "maxss %%xmm1, %%xmm0")
+        SSE(s_addsd, "addsd %%xmm1, %%xmm0") SSE(s_subsd, "subsd %%xmm1, %%xmm0")
+            SSE(s_mulsd, "mulsd %%xmm1, %%xmm0") SSE(s_divsd, "divsd %%xmm1, %%xmm0") SSE(
+                s_sqrtsd, "sqrtsd %%xmm1, %%xmm0") SSE(s_minsd, "minsd %%xmm1, %%xmm0")
+                SSE(s_maxsd, "maxsd %%xmm1, %%xmm0") SSE(s_addps, "addps %%xmm1, %%xmm0")
+                    SSE(s_mulpd, "mulpd %%xmm1, %%xmm0")
+                        SSE(s_divps, "divps %%xmm1, %%xmm0")
+                            SSE(s_addsubpd, "addsubpd %%xmm1, %%xmm0")
+                                SSE(s_haddps, "haddps %%xmm1, %%xmm0")
+                                    SSE(s_dpps, "dpps $0xff, %%xmm1, %%xmm0")
+                                        SSE(s_dppd, "dppd $0x33, %%xmm1, %%xmm0")
+                                            SSE(s_cmpps, "cmpps $1, %%xmm1, %%xmm0")
+                                                SSE(s_cmpsd, "cmpsd $3, %%xmm1, %%xmm0")
+    /* Conversions */
+    SSE(s_cvtss2sd, "cvtss2sd %%xmm1, %%xmm0") SSE(s_cvtsd2ss, "cvtsd2ss %%xmm1, %%xmm0")
+        SSE(s_cvtps2dq, "cvtps2dq %%xmm1, %%xmm0") SSE(s_cvttps2dq,
+                                                       "cvttps2dq %%xmm1, %%xmm0")
+            SSE(s_cvtdq2ps, "cvtdq2ps %%xmm1, %%xmm0") SSE(s_cvtpd2dq,
+                                                           "cvtpd2dq %%xmm1, %%xmm0")
+                SSE(s_cvtpd2ps, "cvtpd2ps %%xmm1, %%xmm0") SSE(s_cvtps2pd,
+                                                               "cvtps2pd %%xmm1, %%xmm0")
+                    SSE(s_cvtss2si,
+                        "cvtss2si %%xmm1, %%rax") SSE(s_cvttss2si,
+                                                      "cvttss2si %%xmm1, %%eax")
+                        SSE(s_cvtsd2si,
+                            "cvtsd2si %%xmm1, %%rax") SSE(s_cvttsd2si,
+                                                          "cvttsd2si %%xmm1, %%rax")
+                            SSE(s_cvtsi2ss,
+                                "movq %%xmm1, %%rax\n\tcvtsi2ss %%rax, %%xmm0")
+                                SSE(s_cvtsi2sd,
+                                    "movq %%xmm1, %%rax\n\tcvtsi2sdl %%eax, %%xmm0")
+                                    SSE(s_roundss, "roundss $4, %%xmm1, %%xmm0")
+                                        SSE(s_roundsd1, "roundsd $1, %%xmm1, %%xmm0")
+                                            SSE(s_roundps3, "roundps $11, %%xmm1, %%xmm0")
+                                                SSE(s_ucomiss, "ucomiss %%xmm1, %%xmm0")
+                                                    SSE(s_comisd, "comisd %%xmm1, %%xmm0")
+                                                        SSE(s_rcpss,
+                                                            "rcpss %%xmm1, %%xmm0")
+                                                            SSE(s_rsqrtss,
+                                                                "rsqrtss %%xmm1, %%xmm0")
 
-typedef struct SseOp {
+                                                                typedef struct SseOp {
     const char *name;
     void (*fn)(void *);
     char kind; /* 's' single, 'd' double: how operands are drawn */
     bool gpr, flags;
 } SseOp;
 
+/* clang-format off */
 static const SseOp fp_ops[] = {
     {"addss", s_addss, 's'},     {"subss", s_subss, 's'},       {"mulss", s_mulss, 's'},
     {"divss", s_divss, 's'},     {"sqrtss", s_sqrtss, 's'},     {"minss", s_minss, 's'},
@@ -81,11 +103,13 @@ static const SseOp fp_ops[] = {
     {"ucomiss", s_ucomiss, 's', false, true}, {"comisd", s_comisd, 'd', false, true},
     {"rcpss", s_rcpss, 's'},     {"rsqrtss", s_rsqrtss, 's'},
 };
+/* clang-format on */
 
 /* ------------------------------------------------------------------------------------
  * Operands
  */
 
+/* clang-format off */
 static const uint32_t f32_edges[] = {
     0x3f800000, 0xc0200000, 0x00000000, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000,
     0x7f800001, 0x00000001, 0x807fffff, 0x00800000, 0x7f7fffff, 0x4f000000, 0xcf000001,
@@ -98,6 +122,7 @@ static const uint64_t f64_edges[] = {
     0x0010000000000000, 0x7fefffffffffffff, 0x43e0000000000000, 0xc1e0000000200000,
     0x3fd5555555555555, 0x400921fb54442d18, 0x3fe0000000000000, 0x380fffffffffffff,
 };
+/* clang-format on */
 
 #define N_FP_CASES 18
 
@@ -119,7 +144,8 @@ static void fill_lanes(SseCase *c, char kind, size_t k)
         uint64_t b = kind == 'd' ? f64_edges[j] : f32_edges[j];
         if (kind == 'i') {
             a = conf_rand() >> (conf_rand() % 32);
-            b = (k & 1) ? (uint32_t)-(int32_t)(conf_rand() % 1000) : conf_rand() >> (k % 40);
+            b = (k & 1) ? (uint32_t) - (int32_t)(conf_rand() % 1000)
+                        : conf_rand() >> (k % 40);
         }
         put(c->a + lane * w, a, w);
         put(c->b + lane * w, b, w);
@@ -162,8 +188,8 @@ static void run_sse(const SseOp *op, SseCase *c)
 /* Every rounding mode, with and without DAZ+FTZ; one pass with everything unmasked. */
 static void fp_family(void)
 {
-    static const uint32_t modes[] = {0x1f80, 0x3f80, 0x5f80, 0x7f80,
-                                     0x9fc0, 0xbfc0, 0xdfc0, 0xffc0, 0x0000};
+    static const uint32_t modes[] = {0x1f80, 0x3f80, 0x5f80, 0x7f80, 0x9fc0,
+                                     0xbfc0, 0xdfc0, 0xffc0, 0x0000};
     SseCase c;
 
     for (size_t op = 0; op < N_ELEMS(fp_ops); op++) {
@@ -181,31 +207,60 @@ static void fp_family(void)
  * Integer SIMD, SSE4.2 strings and CRC32
  */
 
-SSE(s_pmaddwd, "pmaddwd %%xmm1, %%xmm0") SSE(s_psadbw, "psadbw %%xmm1, %%xmm0")
-SSE(s_packsswb, "packsswb %%xmm1, %%xmm0") SSE(s_packuswb, "packuswb %%xmm1, %%xmm0")
-SSE(s_packusdw, "packusdw %%xmm1, %%xmm0") SSE(s_pshufb, "pshufb %%xmm1, %%xmm0")
-SSE(s_pmulhrsw, "pmulhrsw %%xmm1, %%xmm0") SSE(s_phaddsw, "phaddsw %%xmm1, %%xmm0")
-SSE(s_pmaddubsw, "pmaddubsw %%xmm1, %%xmm0") SSE(s_pmulhuw, "pmulhuw %%xmm1, %%xmm0")
-SSE(s_pavgb, "pavgb %%xmm1, %%xmm0") SSE(s_psraw, "psraw %%xmm1, %%xmm0")
-SSE(s_psrlq, "psrlq %%xmm1, %%xmm0") SSE(s_pslld, "pslld %%xmm1, %%xmm0")
-SSE(s_pcmpgtq, "pcmpgtq %%xmm1, %%xmm0") SSE(s_pminsd, "pminsd %%xmm1, %%xmm0")
-SSE(s_pmuldq, "pmuldq %%xmm1, %%xmm0") SSE(s_pmulld, "pmulld %%xmm1, %%xmm0")
-SSE(s_phminposuw, "phminposuw %%xmm1, %%xmm0") SSE(s_pmovsxbw, "pmovsxbw %%xmm1, %%xmm0")
-SSE(s_mpsadbw, "mpsadbw $5, %%xmm1, %%xmm0") SSE(s_pblendw, "pblendw $0xa5, %%xmm1, %%xmm0")
-SSE(s_insertps, "insertps $0x9c, %%xmm1, %%xmm0") SSE(s_psignw, "psignw %%xmm1, %%xmm0")
-SSE(s_palignr, "palignr $7, %%xmm1, %%xmm0") SSE(s_ptest, "ptest %%xmm1, %%xmm0")
-SSE(s_pextrq, "pextrq $1, %%xmm1, %%rax") SSE(s_pmovmskb, "pmovmskb %%xmm1, %%eax")
-SSE(s_pcmpistri0c, "pcmpistri $0x0c, %%xmm1, %%xmm0\n\tmov %%ecx, %%eax")
-SSE(s_pcmpistri44, "pcmpistri $0x44, %%xmm1, %%xmm0\n\tmov %%ecx, %%eax")
-SSE(s_pcmpistrm40, "pcmpistrm $0x40, %%xmm1, %%xmm0\n\tmovdqa %%xmm0, %%xmm0")
-SSE(s_pcmpestri18, "mov $7, %%eax\n\tmov $11, %%edx\n\tpcmpestri $0x18, %%xmm1, %%xmm0\n\t"
-                   "mov %%ecx, %%eax")
-SSE(s_pcmpestrm04, "mov $-5, %%eax\n\tmov $16, %%edx\n\tpcmpestrm $0x04, %%xmm1, %%xmm0")
-SSE(s_crc32b, "movq %%xmm1, %%rcx\n\tmovq %%xmm0, %%rax\n\tcrc32b %%cl, %%eax")
-SSE(s_crc32q, "movq %%xmm1, %%rcx\n\tmovq %%xmm0, %%rax\n\tcrc32q %%rcx, %%rax")
-SSE(s_mmx_pmulhw, "movdq2q %%xmm0, %%mm0\n\tmovdq2q %%xmm1, %%mm1\n\tpmulhw %%mm1, %%mm0\n\t"
-                  "movq2dq %%mm0, %%xmm0\n\temms")
+SSE(s_pmaddwd, "pmaddwd %%xmm1, %%xmm0")
+SSE(s_psadbw, "psadbw %%xmm1, %%xmm0")
+SSE(s_packsswb, "packsswb %%xmm1, %%xmm0")
+SSE(s_packuswb, "packuswb %%xmm1, %%xmm0") SSE(s_packusdw, "packusdw %%xmm1, %%xmm0") SSE(
+    s_pshufb,
+    "pshufb %%xmm1, %%xmm0") SSE(s_pmulhrsw,
+                                 "pmulhrsw %%xmm1, %%xmm0") SSE(s_phaddsw,
+                                                                "phaddsw %%xmm1, %%xmm0")
+    SSE(s_pmaddubsw, "pmaddubsw %%xmm1, %%xmm0") SSE(
+        s_pmulhuw, "pmulhuw %%xmm1, %%xmm0") SSE(s_pavgb, "pavgb %%xmm1, %%xmm0")
+        SSE(s_psraw, "psraw %%xmm1, %%xmm0") SSE(s_psrlq, "psrlq %%xmm1, %%xmm0") SSE(
+            s_pslld, "pslld %%xmm1, %%xmm0") SSE(s_pcmpgtq, "pcmpgtq %%xmm1, %%xmm0")
+            SSE(s_pminsd, "pminsd %%xmm1, %%xmm0") SSE(
+                s_pmuldq, "pmuldq %%xmm1, %%xmm0") SSE(s_pmulld, "pmulld %%xmm1, %%xmm0")
+                SSE(s_phminposuw, "phminposuw %%xmm1, %%xmm0") SSE(
+                    s_pmovsxbw,
+                    "pmovsxbw %%xmm1, %%xmm0") SSE(s_mpsadbw,
+                                                   "mpsadbw $5, %%xmm1, %%xmm0")
+                    SSE(s_pblendw, "pblendw $0xa5, %%xmm1, %%xmm0") SSE(
+                        s_insertps,
+                        "insertps $0x9c, %%xmm1, %%xmm0") SSE(s_psignw,
+                                                              "psignw %%xmm1, %%xmm0")
+                        SSE(s_palignr, "palignr $7, %%xmm1, %%xmm0") SSE(
+                            s_ptest,
+                            "ptest %%xmm1, %%xmm0") SSE(s_pextrq,
+                                                        "pextrq $1, %%xmm1, %%rax")
+                            SSE(s_pmovmskb, "pmovmskb %%xmm1, %%eax") SSE(
+                                s_pcmpistri0c, "pcmpistri $0x0c, %%xmm1, "
+                                               "%%xmm0\n\tmov %%ecx, %%eax")
+                                SSE(s_pcmpistri44, "pcmpistri $0x44, %%xmm1, "
+                                                   "%%xmm0\n\tmov %%ecx, %%eax")
+                                    SSE(s_pcmpistrm40,
+                                        "pcmpistrm $0x40, %%xmm1, %%xmm0\n\tmovdqa "
+                                        "%%xmm0, %%xmm0") SSE(s_pcmpestri18,
+                                                              "mov $7, %%eax\n\tmov $11, "
+                                                              "%%edx\n\tpcmpestri $0x18, "
+                                                              "%%xmm1, %%xmm0\n\t"
+                                                              "mov %%ecx, %%eax")
+                                        SSE(s_pcmpestrm04,
+                                            "mov $-5, %%eax\n\tmov $16, "
+                                            "%%edx\n\tpcmpestrm $0x04, %%xmm1, %%xmm0")
+                                            SSE(s_crc32b,
+                                                "movq %%xmm1, %%rcx\n\tmovq %%xmm0, "
+                                                "%%rax\n\tcrc32b %%cl, %%eax")
+                                                SSE(s_crc32q,
+                                                    "movq %%xmm1, %%rcx\n\tmovq %%xmm0, "
+                                                    "%%rax\n\tcrc32q %%rcx, %%rax")
+                                                    SSE(s_mmx_pmulhw,
+                                                        "movdq2q %%xmm0, "
+                                                        "%%mm0\n\tmovdq2q %%xmm1, "
+                                                        "%%mm1\n\tpmulhw %%mm1, %%mm0\n\t"
+                                                        "movq2dq %%mm0, %%xmm0\n\temms")
 
+    /* clang-format off */
 static const SseOp int_ops[] = {
     {"pmaddwd", s_pmaddwd},   {"psadbw", s_psadbw},         {"packsswb", s_packsswb},
     {"packuswb", s_packuswb}, {"packusdw", s_packusdw},     {"pshufb", s_pshufb},
@@ -225,12 +280,13 @@ static const SseOp int_ops[] = {
     {"crc32b", s_crc32b, 0, true}, {"crc32q", s_crc32q, 0, true},
     {"pmulhw mm", s_mmx_pmulhw},
 };
+/* clang-format on */
 
 /* Byte strings with short words, zero terminators and repeats for the string ops. */
 static void fill_int(SseCase *c, size_t k)
 {
-    static const char *const words[] = {"hello", "world", "he", "", "abcabcabc", "zz",
-                                        "Hello, World!!!!"};
+    static const char *const words[] = {"hello", "world",           "he", "", "abcabcabc",
+                                        "zz",    "Hello, World!!!!"};
 
     for (int i = 0; i < 16; i += 8) {
         put(c->a + i, conf_rand() >> (k % 3 * 8), 8);

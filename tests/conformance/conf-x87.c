@@ -16,6 +16,7 @@ typedef struct X87Case {
 } X87Case;
 
 /* The condition codes the SDM defines for arithmetic: C1 only (C0, C2, C3 undefined). */
+/* clang-format off */
 #define SW_ARITH 0xbaff
 #define SW_ALL   0xffff
 
@@ -30,6 +31,7 @@ typedef struct X87Case {
                          : [a] "m"(c->a), [b] "m"(c->b), [cw] "m"(c->cw)                 \
                          : "memory", "cc");                                              \
     }
+/* clang-format on */
 
 X87(x_fadd, "fadd %%st(1), %%st")
 X87(x_fsub, "fsub %%st(1), %%st")
@@ -77,6 +79,7 @@ typedef struct X87Op {
     bool stores;           /* the result is what it stored to m */
 } X87Op;
 
+/* clang-format off */
 static const X87Op binary_ops[] = {
     {"fadd", x_fadd, SW_ARITH, 10}, {"fsub", x_fsub, SW_ARITH, 10},
     {"fsubr", x_fsubr, SW_ARITH, 10}, {"fmul", x_fmul, SW_ARITH, 10},
@@ -106,6 +109,7 @@ static const X87Op convert_ops[] = {
     {"fst m32", x_fst32, SW_ARITH, 4, false, true},
     {"fst m64", x_fst64, SW_ARITH, 8, false, true},
 };
+/* clang-format on */
 
 /* ------------------------------------------------------------------------------------
  * Operands
@@ -123,7 +127,9 @@ static void f80(uint8_t out[10], uint64_t mant, uint16_t exp)
 static const struct {
     uint64_t mant;
     uint16_t exp;
+    /* clang-format off */
 } f80_edges[] = {
+    /* clang-format on */
     {0x8000000000000000, 0x3fff}, /* 1 */
     {0xa000000000000000, 0xc000}, /* -2.5 */
     {0xc90fdaa22168c235, 0x4000}, /* pi */
@@ -152,7 +158,8 @@ static void pick_operands(X87Case *c, size_t i)
     f80(c->b, f80_edges[b].mant, f80_edges[b].exp);
     if (i >= N_EDGES) { /* then random finite values of nearby magnitude */
         f80(c->a, conf_rand() | 1ull << 63, (uint16_t)(0x3ff0 + conf_rand() % 32));
-        f80(c->b, conf_rand() | 1ull << 63, (uint16_t)(0x3ff0 + conf_rand() % 32) | 0x8000);
+        f80(c->b, conf_rand() | 1ull << 63,
+            (uint16_t)(0x3ff0 + conf_rand() % 32) | 0x8000);
     }
 }
 

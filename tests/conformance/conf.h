@@ -17,12 +17,12 @@
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* EFLAGS */
-#define F_CF 0x001
-#define F_PF 0x004
-#define F_AF 0x010
-#define F_ZF 0x040
-#define F_SF 0x080
-#define F_OF 0x800
+#define F_CF  0x001
+#define F_PF  0x004
+#define F_AF  0x010
+#define F_ZF  0x040
+#define F_SF  0x080
+#define F_OF  0x800
 #define F_ALL (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
 
 /* The fixed-seed operand generator (conformance.c). */

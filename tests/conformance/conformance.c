@@ -28,7 +28,8 @@ size_t conf_int_values(unsigned bits, uint64_t *out, size_t max)
 {
     uint64_t mask = bits == 64 ? ~0ull : (1ull << bits) - 1;
     uint64_t top = 1ull << (bits - 1);
-    const uint64_t edges[] = {0, 1, 2, top - 1, top, top + 1, mask - 1, mask, 0x55 & mask};
+    const uint64_t edges[] = {0,       1,        2,    top - 1,    top,
+                              top + 1, mask - 1, mask, 0x55 & mask};
     size_t n = 0;
 
     for (size_t i = 0; i < N_ELEMS(edges) && n < max; i++) {

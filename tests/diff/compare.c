@@ -46,8 +46,9 @@ static uint64_t rflags_cmp_mask(uint32_t flag_mask)
 
 static bool fx_equal(const uint8_t *a, const uint8_t *b)
 {
-    if (ld(a + FX_FCW, 2) != ld(b + FX_FCW, 2) || ld(a + FX_FSW, 2) != ld(b + FX_FSW, 2) ||
-        a[FX_FTW] != b[FX_FTW] || ld(a + FX_MXCSR, 4) != ld(b + FX_MXCSR, 4)) {
+    if (ld(a + FX_FCW, 2) != ld(b + FX_FCW, 2) ||
+        ld(a + FX_FSW, 2) != ld(b + FX_FSW, 2) || a[FX_FTW] != b[FX_FTW] ||
+        ld(a + FX_MXCSR, 4) != ld(b + FX_MXCSR, 4)) {
         return false;
     }
     for (int i = 0; i < 8; i++) {
@@ -98,9 +99,9 @@ static const char *const gpr_names[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rb
 
 static const char *vector_name(int v)
 {
-    static const char *const names[32] = {
-        "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "?9", "#TS",
-        "#NP", "#SS", "#GP", "#PF", "?15", "#MF", "#AC", "#MC", "#XM"};
+    static const char *const names[32] = {"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD",
+                                          "#NM", "#DF", "?9",  "#TS", "#NP", "#SS", "#GP",
+                                          "#PF", "?15", "#MF", "#AC", "#MC", "#XM"};
 
     return v >= 0 && v < 32 && names[v] ? names[v] : "?";
 }
@@ -114,8 +115,9 @@ static void print_event(FILE *f, const char *who, const DiffOutcome *o)
     } else if (o->vector < 0) {
         fprintf(f, "    %-8s ran to the end\n", who);
     } else {
-        fprintf(f, "    %-8s %s (vector %d) at 0x%" PRIx64 " error code 0x%" PRIx64
-                   " cr2 0x%" PRIx64 "\n",
+        fprintf(f,
+                "    %-8s %s (vector %d) at 0x%" PRIx64 " error code 0x%" PRIx64
+                " cr2 0x%" PRIx64 "\n",
                 who, vector_name(o->vector), o->vector, o->rip, o->error_code, o->cr2);
     }
 }
@@ -139,7 +141,8 @@ static void print_flag_names(FILE *f, uint64_t bits)
 static void print_diff_u64(FILE *f, const char *name, uint64_t a, uint64_t b)
 {
     if (a != b) {
-        fprintf(f, "    %-8s native 0x%016" PRIx64 "  reprise 0x%016" PRIx64 "\n", name, a, b);
+        fprintf(f, "    %-8s native 0x%016" PRIx64 "  reprise 0x%016" PRIx64 "\n", name,
+                a, b);
     }
 }
 
@@ -150,8 +153,8 @@ static void print_hex(FILE *f, const uint8_t *p, unsigned n)
     }
 }
 
-static void print_diff_bytes(FILE *f, const char *name, const uint8_t *a, const uint8_t *b,
-                             unsigned n)
+static void print_diff_bytes(FILE *f, const char *name, const uint8_t *a,
+                             const uint8_t *b, unsigned n)
 {
     if (memcmp(a, b, n) == 0) {
         return;
@@ -228,8 +231,9 @@ void diff_print_state(FILE *f, const DiffState *s)
     }
     fprintf(f, "    rflags %08" PRIx64 " (", s->r.rflags);
     print_flag_names(f, s->r.rflags);
-    fprintf(f, " )  fcw %04x fsw %04x ftw %02x mxcsr %08x\n", (unsigned)ld(fx + FX_FCW, 2),
-            (unsigned)ld(fx + FX_FSW, 2), fx[FX_FTW], (unsigned)ld(fx + FX_MXCSR, 4));
+    fprintf(f, " )  fcw %04x fsw %04x ftw %02x mxcsr %08x\n",
+            (unsigned)ld(fx + FX_FCW, 2), (unsigned)ld(fx + FX_FSW, 2), fx[FX_FTW],
+            (unsigned)ld(fx + FX_MXCSR, 4));
     for (int i = 0; i < 8; i++) {
         fprintf(f, "    st%d ", i);
         print_hex(f, fx + FX_ST(i), FX_ST_BYTES);

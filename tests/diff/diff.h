@@ -9,22 +9,22 @@
 #include "layout.h"
 
 #define DIFF_MAX_INSNS 48
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define ARRAY_LEN(a)   (sizeof(a) / sizeof((a)[0]))
 
 /* EFLAGS bits the harness cares about */
-#define FL_CF 0x0001
-#define FL_PF 0x0004
-#define FL_AF 0x0010
-#define FL_ZF 0x0040
-#define FL_SF 0x0080
-#define FL_TF 0x0100
-#define FL_IF 0x0200
-#define FL_DF 0x0400
-#define FL_OF 0x0800
-#define FL_NT 0x4000
-#define FL_RF 0x10000
-#define FL_AC 0x40000
-#define FL_ID 0x200000
+#define FL_CF    0x0001
+#define FL_PF    0x0004
+#define FL_AF    0x0010
+#define FL_ZF    0x0040
+#define FL_SF    0x0080
+#define FL_TF    0x0100
+#define FL_IF    0x0200
+#define FL_DF    0x0400
+#define FL_OF    0x0800
+#define FL_NT    0x4000
+#define FL_RF    0x10000
+#define FL_AC    0x40000
+#define FL_ID    0x200000
 #define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
 
 /* FXSAVE image offsets (Intel SDM vol. 1 table 10-2) */
@@ -97,11 +97,11 @@ typedef struct SeqInsn {
     uint8_t rel_off;  /* where the displacement to fix up starts */
     uint8_t rel_size; /* 1 or 4 */
     uint8_t rel_kind; /* RelKind */
-    uint8_t skip;      /* REL_SKIP: how many units (see unit_start) to branch over */
-    bool unit_start;   /* first of a template's instance and the setup it needed */
+    uint8_t skip;     /* REL_SKIP: how many units (see unit_start) to branch over */
+    bool unit_start;  /* first of a template's instance and the setup it needed */
     uint64_t target;
-    uint32_t undef;    /* flags left undefined (SDM), masked on hosts other than Zen */
-    const char *name;  /* the template's name, for reports */
+    uint32_t undef;   /* flags left undefined (SDM), masked on hosts other than Zen */
+    const char *name; /* the template's name, for reports */
 } SeqInsn;
 
 typedef struct Seq {
@@ -111,8 +111,7 @@ typedef struct Seq {
 
 /*
  * Lay out the instructions whose keep[] is true (all if keep is NULL) at DIFF_CODE,
- * resolving branch and RIP-relative displacements. Returns the length in bytes;
- * starts[i] (optional) receives each kept instruction's address.
+ * resolving branch and RIP-relative displacements. Returns the length in bytes.
  */
 size_t seq_assemble(const Seq *s, const bool *keep, uint8_t *out, size_t cap);
 
@@ -131,7 +130,8 @@ void guest_run(Guest *g, const uint8_t *code, size_t len, const DiffState *in,
 
 /* --- comparison and reports (compare.c) --- */
 
-/* What differs (DIFF_* bits, 0 when both CPUs agree), ignoring flag_mask's EFLAGS bits. */
+/* What differs (DIFF_* bits, 0 when both CPUs agree), ignoring flag_mask's EFLAGS bits.
+ */
 #define DIFF_EVENT 0x01 /* exception, its address or error code */
 #define DIFF_GPR   0x02
 #define DIFF_FLAGS 0x04
@@ -142,7 +142,8 @@ unsigned diff_kinds(const DiffOutcome *a, const DiffOutcome *b, uint32_t flag_ma
 void diff_print(FILE *f, const DiffOutcome *a, const DiffOutcome *b, uint32_t flag_mask);
 void diff_print_state(FILE *f, const DiffState *s);
 void diff_print_seq(FILE *f, const Seq *s, const bool *keep);
-/* Check each instruction's length against capstone; false (and a report) if any differ. */
+/* Check each instruction's length against capstone; false (and a report) if any differ.
+ */
 bool seq_lengths_ok(const Seq *s, FILE *f);
 
 /* True on AMD family 17h and later, whose undefined flags Reprise reproduces. */

@@ -1,4 +1,5 @@
-/* The encoder: one instance of a template, with prefixes, ModRM, SIB, displacement, imm. */
+/* The encoder: a template's instance with prefixes, ModRM, SIB, displacement, immediate.
+ */
 /*
  * Choices are made in dependency order: operand size (66, REX.W), registers (and
  * with them REX.R/B and whether byte registers 4-7 mean AH..BH or SPL..DIL), the
@@ -13,12 +14,12 @@
 
 typedef struct Enc {
     const Tmpl *t;
-    unsigned size;   /* operand size in bytes */
-    bool rex;        /* emit a REX prefix */
+    unsigned size; /* operand size in bytes */
+    bool rex;      /* emit a REX prefix */
     unsigned rex_w, rex_x_junk, rex_b_junk;
     bool p66;
-    int reg;         /* ModRM.reg value incl. REX.R, or the opcode register */
-    int rm;          /* register incl. REX.B when !mem */
+    int reg; /* ModRM.reg value incl. REX.R, or the opcode register */
+    int rm;  /* register incl. REX.B when !mem */
     bool mem;
     bool addr32, riprel, absolute;
     int base, index; /* -1: none */
@@ -107,13 +108,13 @@ static bool writes_explicit(const Tmpl *t)
     return !(t->flags & T_RO);
 }
 
-/* A general register for a written slot: never RSP unless the template allows it. */
+/* A general register for a written slot: never RSP, so the stack stays usable. */
 static int pick_gpr(GenState *gs, const Tmpl *t, unsigned size)
 {
     for (;;) {
         int r = (int)rng_below(gs->rng, 16);
         bool is_rsp = r == 4 && size != 1;
-        if (!is_rsp || !writes_explicit(t) || (t->flags & T_RSPW)) {
+        if (!is_rsp || !writes_explicit(t)) {
             return r;
         }
     }
@@ -128,14 +129,15 @@ static int pick_reg(GenState *gs, const Enc *e, unsigned kind, unsigned size)
         return e->t->rmfix;
     }
     if (kind == K_SREG) {
-        return (int)(rng_chance(gs->rng, 95) ? rng_below(gs->rng, 6) : 6 + rng_below(gs->rng, 2));
+        return (int)(rng_chance(gs->rng, 95) ? rng_below(gs->rng, 6)
+                                             : 6 + rng_below(gs->rng, 2));
     }
     return (int)rng_below(gs->rng, reg_count(kind));
 }
 
 static bool rm_may_be_mem(const Tmpl *t)
 {
-    return (t->rm == K_E || t->rm == K_Q || t->rm == K_W) && !(t->flags & T_NOMEM);
+    return t->rm == K_E || t->rm == K_Q || t->rm == K_W;
 }
 
 static void enc_regs(GenState *gs, Enc *e)
@@ -191,7 +193,8 @@ static uint64_t addr_value(const Enc *e, uint64_t v)
 
 static int64_t disp_to(const Enc *e, uint64_t target, uint64_t from)
 {
-    return e->addr32 ? (int64_t)(int32_t)(uint32_t)(target - from) : (int64_t)(target - from);
+    return e->addr32 ? (int64_t)(int32_t)(uint32_t)(target - from)
+                     : (int64_t)(target - from);
 }
 
 static bool pick_base(GenState *gs, Enc *e)
@@ -309,10 +312,11 @@ static uint64_t imm_edge(Rng *r, unsigned bytes)
 
 static uint8_t count_edge(Rng *r)
 {
-    static const uint8_t counts[] = {0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65,
-                                     0xff, 0x80, 0x21, 0x41};
+    static const uint8_t counts[] = {0,  1,  2,  3,  7,  8,  9,    15,   16,   17,
+                                     31, 32, 33, 63, 64, 65, 0xff, 0x80, 0x21, 0x41};
 
-    return rng_chance(r, 70) ? counts[rng_below(r, ARRAY_LEN(counts))] : (uint8_t)rng_next(r);
+    return rng_chance(r, 70) ? counts[rng_below(r, ARRAY_LEN(counts))]
+                             : (uint8_t)rng_next(r);
 }
 
 static void put_le(uint8_t *p, uint64_t v, unsigned n)
@@ -331,16 +335,19 @@ static unsigned enc_imm(GenState *gs, const Enc *e, uint8_t *p, SeqInsn *out)
     case I_NONE: return 0;
     case I_B: put_le(p, imm_edge(r, 1), 1); return 1;
     case I_W: put_le(p, imm_edge(r, 2), 2); return 2;
-    case I_Z: put_le(p, imm_edge(r, e->size == 2 ? 2 : 4), e->size == 2 ? 2 : 4);
+    case I_Z:
+        put_le(p, imm_edge(r, e->size == 2 ? 2 : 4), e->size == 2 ? 2 : 4);
         return e->size == 2 ? 2 : 4;
     case I_FULL: put_le(p, imm_edge(r, e->size), e->size); return e->size;
     case I_CNT: p[0] = count_edge(r); return 1;
-    case I_ROUND: p[0] = (uint8_t)(rng_chance(r, 80) ? rng_below(r, 16) : rng_next(r));
+    case I_ROUND:
+        p[0] = (uint8_t)(rng_chance(r, 80) ? rng_below(r, 16) : rng_next(r));
         return 1;
     case I_ENTER:
         put_le(p, rng_chance(r, 80) ? rng_below(r, 9) * 8 : rng_below(r, 200), 2);
-        p[2] = (uint8_t)(rng_chance(r, 60) ? 0 : rng_chance(r, 90) ? rng_below(r, 4)
-                                                                   : rng_next(r));
+        p[2] = (uint8_t)(rng_chance(r, 60)   ? 0
+                         : rng_chance(r, 90) ? rng_below(r, 4)
+                                             : rng_next(r));
         return 3;
     case I_MOFFS: {
         unsigned n = e->addr32 ? 4 : 8;
@@ -542,7 +549,7 @@ static void enc_track(GenState *gs, const Enc *e)
 /* A written byte slot 4 is AH without REX but SPL with one: keep RSP out of it. */
 static void enc_keep_rsp(Enc *e)
 {
-    if (!writes_explicit(e->t) || (e->t->flags & T_RSPW) || !rex_present(e)) {
+    if (!writes_explicit(e->t) || !rex_present(e)) {
         return;
     }
     if (e->size == 1 && kind_is_gpr(e->t->reg) && e->reg == 4) {
@@ -649,8 +656,8 @@ void emit_store_imm32(GenState *gs, Seq *seq, uint64_t addr, uint32_t value)
     gs->force_addr = addr;
 }
 
-void emit_raw(GenState *gs, Seq *seq, const uint8_t *bytes, unsigned len, const char *name,
-              uint16_t implicit)
+void emit_raw(GenState *gs, Seq *seq, const uint8_t *bytes, unsigned len,
+              const char *name, uint16_t implicit)
 {
     SeqInsn *out = &seq->insn[seq->n++];
 

@@ -29,10 +29,10 @@ Rng rng_for_case(uint64_t seed, const char *family, uint64_t index)
  */
 
 static const Family *const families[] = {
-    &fam_alu,  &fam_shift, &fam_muldiv, &fam_bitops, &fam_string, &fam_mov,
-    &fam_stack, &fam_branch, &fam_system, &fam_x87,  &fam_mmx,    &fam_sse,
-    &fam_sse2, &fam_sse3,  &fam_ssse3,  &fam_sse41, &fam_sse42,  &fam_mixed,
-    NULL,
+    &fam_alu,   &fam_shift, &fam_muldiv, &fam_bitops, &fam_string,
+    &fam_mov,   &fam_stack, &fam_branch, &fam_system, &fam_x87,
+    &fam_mmx,   &fam_sse,   &fam_sse2,   &fam_sse3,   &fam_ssse3,
+    &fam_sse41, &fam_sse42, &fam_mixed,  NULL,
 };
 
 /* Sequences interleaving every family: what flows between them is what it tests. */

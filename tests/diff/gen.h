@@ -34,11 +34,11 @@ typedef enum OpKind {
 enum { MAP_1B, MAP_0F, MAP_0F38, MAP_0F3A };
 
 /* Operand sizes (Tmpl.sizes): chosen with 66 and REX.W */
-#define SZ_B 1
-#define SZ_W 2
-#define SZ_D 4
-#define SZ_Q 8
-#define SZ_V (SZ_W | SZ_D | SZ_Q)
+#define SZ_B  1
+#define SZ_W  2
+#define SZ_D  4
+#define SZ_Q  8
+#define SZ_V  (SZ_W | SZ_D | SZ_Q)
 #define SZ_DQ (SZ_D | SZ_Q)
 
 /* Immediates (Tmpl.imm) */
@@ -58,20 +58,17 @@ typedef enum ImmKind {
 } ImmKind;
 
 /* Tmpl.flags */
-#define T_RO      0x0001 /* writes none of its explicit register operands */
-#define T_LOCK    0x0002 /* LOCK allowed with a memory operand */
-#define T_WIG     0x0004 /* REX.W is ignored: set it at random */
-#define T_REP     0x0008 /* string instruction: REP allowed */
-#define T_REPCC   0x0010 /* string instruction: REPE/REPNE allowed */
-#define T_D64     0x0020 /* 64-bit operand size by default (PUSH, POP) */
-#define T_RMB     0x0040 /* the rm operand is a byte whatever the operand size */
-#define T_RMW     0x0080 /* the rm operand is a word whatever the operand size */
-#define T_FLAGS   0x0100 /* reads arithmetic flags */
-#define T_NOMEM   0x0200 /* rm slot K_E/K_Q/K_W as registers only in this template */
-#define T_SETUP   0x0400 /* pre-hook sets up implicit operands (string, XLAT, ...) */
-#define T_RSPW    0x0800 /* may write RSP as an explicit operand */
-#define T_A16     0x1000 /* memory operand must be 16-byte aligned (mostly keep it) */
-#define T_RMD     0x2000 /* the rm operand is a dword whatever the operand size */
+#define T_RO    0x0001 /* writes none of its explicit register operands */
+#define T_LOCK  0x0002 /* LOCK allowed with a memory operand */
+#define T_WIG   0x0004 /* REX.W is ignored: set it at random */
+#define T_REP   0x0008 /* string instruction: REP allowed */
+#define T_REPCC 0x0010 /* string instruction: REPE/REPNE allowed */
+#define T_D64   0x0020 /* 64-bit operand size by default (PUSH, POP) */
+#define T_RMB   0x0040 /* the rm operand is a byte whatever the operand size */
+#define T_RMW   0x0080 /* the rm operand is a word whatever the operand size */
+#define T_FLAGS 0x0100 /* reads arithmetic flags */
+#define T_A16   0x1000 /* memory operand must be 16-byte aligned (mostly keep it) */
+#define T_RMD   0x2000 /* the rm operand is a dword whatever the operand size */
 
 struct GenState;
 
@@ -80,13 +77,13 @@ struct Tmpl {
     uint8_t map;
     uint8_t pfx; /* mandatory prefix: 0, 0x66, 0xf2, 0xf3 */
     uint8_t op;
-    int8_t ext;  /* ModRM.reg digit, or -1 when reg holds an operand or there is no ModRM */
+    int8_t ext;  /* ModRM.reg digit; -1: reg holds an operand, or no ModRM */
     uint8_t reg; /* OpKind of ModRM.reg */
     uint8_t rm;  /* OpKind of ModRM.rm or the opcode register */
     uint8_t sizes;
     uint8_t imm;
-    uint8_t msize;  /* memory operand bytes (0: the operand size) */
-    int8_t rmfix;   /* a fixed ModRM.rm for mod = 3 forms (x87 D9 E8 ...), or -1 */
+    uint8_t msize; /* memory operand bytes (0: the operand size) */
+    int8_t rmfix;  /* a fixed ModRM.rm for mod = 3 forms (x87 D9 E8 ...), or -1 */
     uint16_t flags;
     uint32_t undef;    /* EFLAGS bits the SDM leaves undefined */
     uint16_t implicit; /* general registers written implicitly, bit per register */
@@ -94,7 +91,7 @@ struct Tmpl {
 };
 
 #define NO_MODRM (-2)
-#define RB(r) (1u << (r))
+#define RB(r)    (1u << (r))
 
 /* What the generator knows while it builds a sequence. */
 typedef struct GenState {
@@ -120,11 +117,12 @@ bool encode_tmpl(GenState *gs, const Tmpl *t, Seq *seq);
 void emit_mov_imm32(GenState *gs, Seq *seq, unsigned reg, uint32_t value);
 /* Append MOV r64, simm32 (sign-extended). */
 void emit_mov_simm32(GenState *gs, Seq *seq, unsigned reg, int32_t value);
-/* Append MOV DWORD [addr], imm32 and make addr the next memory operand (FLDCW, LDMXCSR). */
+/* Append MOV DWORD [addr], imm32 and make addr the next memory operand (FLDCW, LDMXCSR).
+ */
 void emit_store_imm32(GenState *gs, Seq *seq, uint64_t addr, uint32_t value);
 /* Append fixed bytes that write the registers in `implicit` (e.g. CQO). */
-void emit_raw(GenState *gs, Seq *seq, const uint8_t *bytes, unsigned len, const char *name,
-              uint16_t implicit);
+void emit_raw(GenState *gs, Seq *seq, const uint8_t *bytes, unsigned len,
+              const char *name, uint16_t implicit);
 /* A scratch address with room for size bytes, aligned to align most of the time. */
 uint64_t pick_scratch_addr(Rng *r, unsigned size, unsigned align);
 

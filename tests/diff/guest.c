@@ -17,7 +17,7 @@
 #include "target/i386/flags.h"
 #include "target/i386/fpu.h"
 
-#define RAM_SIZE     (8u << 20)
+#define RAM_SIZE (8u << 20)
 /*
  * The kernel's structures: physical addresses below, linear KERNEL + physical. Like
  * Linux's they sit in the upper half, so low addresses are not present to a user.
@@ -37,14 +37,14 @@
 #define PHYS_CODE    0x200000
 #define PHYS_SCRATCH 0x210000
 
-#define SEL_KCODE 0x10
-#define SEL_KDATA 0x18
-#define SEL_UDATA 0x2b
-#define SEL_UCODE 0x33
-#define DONE_VECTOR 0x40
-#define GUEST_LANDING (DIFF_CODE + DIFF_CODE_SIZE - 16)
+#define SEL_KCODE           0x10
+#define SEL_KDATA           0x18
+#define SEL_UDATA           0x2b
+#define SEL_UCODE           0x33
+#define DONE_VECTOR         0x40
+#define GUEST_LANDING       (DIFF_CODE + DIFF_CODE_SIZE - 16)
 #define LINUX_TASK_SIZE_MAX 0x7ffffffff000ull
-#define GUEST_BUDGET 100000
+#define GUEST_BUDGET        100000
 
 #define PTE_P  0x001
 #define PTE_W  0x002
@@ -98,7 +98,8 @@ static void build_gdt(Guest *g)
     g->env->gdt = (DescTable){KERNEL + GDT, 0x4f};
 }
 
-/* Interrupt gates to a HLT per vector; as in Linux, INT3 and INTO may be used at CPL 3. */
+/* Interrupt gates to a HLT per vector; as in Linux, INT3 and INTO may be used at CPL 3.
+ */
 static void build_idt(Guest *g)
 {
     for (unsigned v = 0; v < 256; v++) {
@@ -114,7 +115,8 @@ static void build_idt(Guest *g)
     g->env->idt = (DescTable){KERNEL + IDT, 256 * 16 - 1};
     wr64(g, TSS64 + 4, KERNEL + KSTACK_TOP);
     st_le(guest_ram(g, TSS64 + 0x66), 2, 0x68); /* no I/O bitmap: every port denied */
-    g->env->tr = (SegmentCache){0x40, KERNEL + TSS64, 0x67, DESC_P | 11u << DESC_TYPE_SHIFT};
+    g->env->tr =
+        (SegmentCache){0x40, KERNEL + TSS64, 0x67, DESC_P | 11u << DESC_TYPE_SHIFT};
 }
 
 static void map_user_range(Guest *g, uint64_t lin, uint64_t phys, uint64_t size)

@@ -20,17 +20,17 @@
 #define DIFF_SCRATCH_SIZE 0x2000
 
 /* The context block (offsets from DIFF_CTX) */
-#define CTX_IN_GPR      (DIFF_CTX + 0x000) /* 16 registers, RAX..R15 */
-#define CTX_IN_RFLAGS   (DIFF_CTX + 0x080)
-#define CTX_SEQ_ENTRY   (DIFF_CTX + 0x088) /* where the prologue jumps */
-#define CTX_EXIT_PTR    (DIFF_CTX + 0x090) /* where a sequence's last jump goes */
-#define CTX_HOST_RSP    (DIFF_CTX + 0x098)
-#define CTX_HOST_MXCSR  (DIFF_CTX + 0x0a0)
-#define CTX_OUT_GPR     (DIFF_CTX + 0x100)
-#define CTX_OUT_RFLAGS  (DIFF_CTX + 0x180)
-#define CTX_IN_FX       (DIFF_CTX + 0x200) /* FXSAVE image, 512 bytes */
-#define CTX_OUT_FX      (DIFF_CTX + 0x400)
-#define CTX_RESULT      (DIFF_CTX + 0x600) /* NativeResult (native.c) */
-#define CTX_STACK_TOP   (DIFF_CTX + 0x3000)
+#define CTX_IN_GPR     (DIFF_CTX + 0x000) /* 16 registers, RAX..R15 */
+#define CTX_IN_RFLAGS  (DIFF_CTX + 0x080)
+#define CTX_SEQ_ENTRY  (DIFF_CTX + 0x088) /* where the prologue jumps */
+#define CTX_EXIT_PTR   (DIFF_CTX + 0x090) /* where a sequence's last jump goes */
+#define CTX_HOST_RSP   (DIFF_CTX + 0x098)
+#define CTX_HOST_MXCSR (DIFF_CTX + 0x0a0)
+#define CTX_OUT_GPR    (DIFF_CTX + 0x100)
+#define CTX_OUT_RFLAGS (DIFF_CTX + 0x180)
+#define CTX_IN_FX      (DIFF_CTX + 0x200) /* FXSAVE image, 512 bytes */
+#define CTX_OUT_FX     (DIFF_CTX + 0x400)
+#define CTX_RESULT     (DIFF_CTX + 0x600) /* NativeResult (native.c) */
+#define CTX_STACK_TOP  (DIFF_CTX + 0x3000)
 
 #endif

@@ -18,7 +18,7 @@
 #include "diff.h"
 
 #define NATIVE_TIMEOUT_S 3
-#define MXCSR_DEFAULT 0x1f80
+#define MXCSR_DEFAULT    0x1f80
 
 typedef struct NativeResult {
     int64_t vector;
@@ -201,9 +201,13 @@ void native_shutdown(void)
 static void native_load(const uint8_t *code, size_t len, const DiffState *in)
 {
     /* jmp *CTX_EXIT_PTR: leaves every register and flag alone */
-    static const uint8_t exit_jump[] = {0xff, 0x24, 0x25, CTX_EXIT_PTR & 0xff,
+    static const uint8_t exit_jump[] = {0xff,
+                                        0x24,
+                                        0x25,
+                                        CTX_EXIT_PTR & 0xff,
                                         (CTX_EXIT_PTR >> 8) & 0xff,
-                                        (CTX_EXIT_PTR >> 16) & 0xff, CTX_EXIT_PTR >> 24};
+                                        (CTX_EXIT_PTR >> 16) & 0xff,
+                                        CTX_EXIT_PTR >> 24};
 
     memcpy(at(DIFF_CODE), code, len);
     memcpy(at(DIFF_CODE + len), exit_jump, sizeof(exit_jump));

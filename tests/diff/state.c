@@ -12,8 +12,8 @@
 #include "gen.h"
 
 #define MXCSR_RC_SHIFT 13
-#define MXCSR_DAZ 0x0040
-#define MXCSR_FTZ 0x8000
+#define MXCSR_DAZ      0x0040
+#define MXCSR_FTZ      0x8000
 
 static void put_le(uint8_t *p, uint64_t v, unsigned n)
 {
@@ -36,8 +36,10 @@ uint64_t gen_int_edge(Rng *r, unsigned size)
     unsigned bits = size * 8;
     uint64_t mask = bits == 64 ? ~0ull : (1ull << bits) - 1;
     uint64_t top = 1ull << (bits - 1);
+    /* clang-format off */
     uint64_t edges[] = {0, 1, 2, mask, mask - 1, top, top - 1, top + 1, 3, 0x55555555555ull,
                         0xaaaaaaaaaaaull, 10, 100};
+    /* clang-format on */
 
     switch (rng_below(r, 4)) {
     case 0: return rng_next(r) & mask;
@@ -65,6 +67,7 @@ static uint64_t gen_gpr(Rng *r)
 
 uint32_t gen_f32(Rng *r)
 {
+    /* clang-format off */
     static const uint64_t edges[] = {
         0x00000000, 0x80000000, 0x3f800000, 0xbf800000, 0x7f800000, 0xff800000,
         0x7fc00000, 0xffc00000, 0x7f800001, 0x7fbfffff, 0x00000001, 0x807fffff,
@@ -72,17 +75,20 @@ uint32_t gen_f32(Rng *r)
         0xdf000000, 0x3f000000, 0x3fc00000, 0x40490fdb, 0x4effffff, 0x46fffe00,
         0x47000000, 0xc7000100, 0x34000000, 0x00400000, 0x7fffffff, 0x33800000,
     };
+    /* clang-format on */
 
     switch (rng_below(r, 4)) {
     case 0: return (uint32_t)rng_next(r);
     case 1: /* an exponent near 1.0, a random significand */
-        return (uint32_t)(rng_next(r) & 0x807fffff) | (uint32_t)(110 + rng_below(r, 40)) << 23;
+        return (uint32_t)(rng_next(r) & 0x807fffff) | (uint32_t)(110 + rng_below(r, 40))
+                                                          << 23;
     default: return (uint32_t)pick64(r, edges, ARRAY_LEN(edges));
     }
 }
 
 uint64_t gen_f64(Rng *r)
 {
+    /* clang-format off */
     static const uint64_t edges[] = {
         0, 0x8000000000000000, 0x3ff0000000000000, 0xbff0000000000000,
         0x7ff0000000000000, 0xfff0000000000000, 0x7ff8000000000000, 0xfff8000000000000,
@@ -93,10 +99,12 @@ uint64_t gen_f64(Rng *r)
         0x3810000000000000, 0x47efffffe0000000, 0x36a0000000000000, 0x0008000000000000,
         0x7fffffffffffffff, 0x43dfffffffffffff,
     };
+    /* clang-format on */
 
     switch (rng_below(r, 4)) {
     case 0: return rng_next(r);
-    case 1: return (rng_next(r) & 0x800fffffffffffffull) | (900 + rng_below(r, 250)) << 52;
+    case 1:
+        return (rng_next(r) & 0x800fffffffffffffull) | (900 + rng_below(r, 250)) << 52;
     default: return pick64(r, edges, ARRAY_LEN(edges));
     }
 }
@@ -107,34 +115,36 @@ void gen_f80(Rng *r, uint8_t out[10])
     static const struct {
         uint64_t mant;
         uint16_t exp;
+        /* clang-format off */
     } edges[] = {
-        {0, 0},                                 /* +0 */
-        {0, 0x8000},                            /* -0 */
-        {0x8000000000000000, 0x3fff},           /* 1 */
-        {0x8000000000000000, 0xbfff},           /* -1 */
-        {0x8000000000000000, 0x7fff},           /* +inf */
-        {0x8000000000000000, 0xffff},           /* -inf */
-        {0xc000000000000000, 0x7fff},           /* QNaN */
-        {0xc000000000000000, 0xffff},           /* the real indefinite */
-        {0x8000000000000001, 0x7fff},           /* SNaN */
-        {0x4000000000000000, 0x7fff},           /* pseudo-NaN (no integer bit) */
-        {0, 0x7fff},                            /* pseudo-infinity */
-        {0x0000000000000001, 0},                /* smallest denormal */
-        {0x8000000000000000, 0},                /* pseudo-denormal */
-        {0x4000000000000000, 0x3fff},           /* unnormal */
-        {0x8000000000000000, 1},                /* smallest normal */
-        {0xffffffffffffffff, 0x7ffe},           /* largest */
-        {0x8000000000000000, 0x403e},           /* 2^63 */
-        {0xffffffffffffffff, 0x403d},           /* 2^63 - 1 */
-        {0x8000000000000000, 0xc03e},           /* -2^63 */
-        {0xfffe000000000000, 0x400d},           /* 32767 */
-        {0xffff000000000000, 0x400d},           /* 32767.5 */
-        {0xc90fdaa22168c235, 0x4000},           /* pi */
-        {0x8000000000000000, 0x3ffe},           /* 0.5 */
-        {0xc000000000000000, 0x3fff},           /* 1.5 */
-        {0x8000000000000400, 0x3fff},           /* 1 + a bit below double precision */
-        {0x8000000000000000, 0x43ff},           /* beyond double range */
-        {0x8000000000000000, 0x3bcc},           /* below double range */
+        /* clang-format on */
+        {0, 0},                       /* +0 */
+        {0, 0x8000},                  /* -0 */
+        {0x8000000000000000, 0x3fff}, /* 1 */
+        {0x8000000000000000, 0xbfff}, /* -1 */
+        {0x8000000000000000, 0x7fff}, /* +inf */
+        {0x8000000000000000, 0xffff}, /* -inf */
+        {0xc000000000000000, 0x7fff}, /* QNaN */
+        {0xc000000000000000, 0xffff}, /* the real indefinite */
+        {0x8000000000000001, 0x7fff}, /* SNaN */
+        {0x4000000000000000, 0x7fff}, /* pseudo-NaN (no integer bit) */
+        {0, 0x7fff},                  /* pseudo-infinity */
+        {0x0000000000000001, 0},      /* smallest denormal */
+        {0x8000000000000000, 0},      /* pseudo-denormal */
+        {0x4000000000000000, 0x3fff}, /* unnormal */
+        {0x8000000000000000, 1},      /* smallest normal */
+        {0xffffffffffffffff, 0x7ffe}, /* largest */
+        {0x8000000000000000, 0x403e}, /* 2^63 */
+        {0xffffffffffffffff, 0x403d}, /* 2^63 - 1 */
+        {0x8000000000000000, 0xc03e}, /* -2^63 */
+        {0xfffe000000000000, 0x400d}, /* 32767 */
+        {0xffff000000000000, 0x400d}, /* 32767.5 */
+        {0xc90fdaa22168c235, 0x4000}, /* pi */
+        {0x8000000000000000, 0x3ffe}, /* 0.5 */
+        {0xc000000000000000, 0x3fff}, /* 1.5 */
+        {0x8000000000000400, 0x3fff}, /* 1 + a bit below double precision */
+        {0x8000000000000000, 0x43ff}, /* beyond double range */
+        {0x8000000000000000, 0x3bcc}, /* below double range */
     };
     uint64_t mant;
     uint16_t exp;

@@ -2,6 +2,7 @@
  * stack, branches, and the instructions a process may not execute. */
 #include "gen.h"
 
+/* clang-format off */
 #define OSZAPC FL_ARITH
 #define RAX RB(0)
 #define RCX RB(1)
@@ -24,6 +25,7 @@
 #define G0F(nm, o, sz, fl, un) {nm, .map = MAP_0F, .op = o, .ext = -1, .reg = K_G,       \
                                 .rm = K_E, .sizes = sz, .rmfix = -1, .flags = fl,         \
                                 .undef = un}
+/* clang-format on */
 
 /* ------------------------------------------------------------------------------------
  * Setup hooks: implicit operands that must point into the scratch buffer or stay small
@@ -70,7 +72,8 @@ static void bt_offset_setup(GenState *gs, const Tmpl *t, Seq *seq)
 
 static void count_setup(GenState *gs, const Tmpl *t, Seq *seq)
 {
-    static const uint8_t counts[] = {0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65};
+    static const uint8_t counts[] = {0,  1,  2,  7,  8,  9,  15, 16,
+                                     17, 31, 32, 33, 63, 64, 65};
 
     if (rng_chance(gs->rng, 50)) {
         emit_mov_imm32(gs, seq, 1, counts[rng_below(gs->rng, ARRAY_LEN(counts))]);
@@ -119,6 +122,7 @@ static void popf_setup(GenState *gs, const Tmpl *t, Seq *seq)
  * ALU
  */
 
+/* clang-format off */
 #define ARITH(nm, n, fl, un)                                                             \
     EG(nm " Eb,Gb", (n) * 8 + 0, SZ_B, fl, un), EG(nm " Ev,Gv", (n) * 8 + 1, SZ_V, fl, un), \
     EG(nm " Gb,Eb", (n) * 8 + 2, SZ_B, (fl) & ~T_LOCK, un),                               \
@@ -164,11 +168,13 @@ static const Tmpl alu_tmpls[] = {
     BARE("sahf", 0x9e, 0, I_NONE, 0, 0, 0),
     END,
 };
+/* clang-format on */
 
 /* ------------------------------------------------------------------------------------
  * Shifts and rotates
  */
 
+/* clang-format off */
 #define SHIFT_UNDEF (FL_OF | FL_AF)
 #define SHIFTS(nm, d, fl)                                                                \
     GRP(nm " Eb,1", 0xd0, d, SZ_B, I_NONE, fl, SHIFT_UNDEF),                              \
@@ -199,11 +205,13 @@ static const Tmpl shift_tmpls[] = {
     SHXD("shrd Ev,Gv,CL", 0xad, I_NONE),
     END,
 };
+/* clang-format on */
 
 /* ------------------------------------------------------------------------------------
  * Multiply and divide
  */
 
+/* clang-format off */
 #define MUL_UNDEF (FL_SF | FL_ZF | FL_AF | FL_PF)
 #define MULDIV(nm, d, un, pre_fn)                                                        \
     {nm " Eb", .op = 0xf6, .ext = d, .rm = K_E, .sizes = SZ_B, .rmfix = -1, .flags = T_RO, \
@@ -223,11 +231,13 @@ static const Tmpl muldiv_tmpls[] = {
      .imm = I_B, .rmfix = -1, .undef = MUL_UNDEF},
     END,
 };
+/* clang-format on */
 
 /* ------------------------------------------------------------------------------------
  * Bit operations
  */
 
+/* clang-format off */
 #define BT_UNDEF (FL_OF | FL_SF | FL_AF | FL_PF)
 #define BT_RM(nm, o, fl)                                                                 \
     {nm " Ev,Gv", .map = MAP_0F, .op = o, .ext = -1, .reg = K_G, .rm = K_E, .sizes = SZ_V, \
@@ -257,13 +267,15 @@ static const Tmpl bitops_tmpls[] = {
      .sizes = SZ_V, .rmfix = -1, .flags = T_RO},
     END,
 };
+/* clang-format on */
 
 /* ------------------------------------------------------------------------------------
  * Strings
  */
 
+/* clang-format off */
 #define STR(nm, o, sz, fl)                                                               \
-    {nm, .op = o, .ext = NO_MODRM, .sizes = sz, .rmfix = -1, .flags = (fl) | T_SETUP,     \
+    {nm, .op = o, .ext = NO_MODRM, .sizes = sz, .rmfix = -1, .flags = (fl),               \
      .implicit = RAX | RCX | RSI | RDI, .pre = string_setup}
 
 static const Tmpl string_tmpls[] = {
@@ -281,11 +293,13 @@ static const Tmpl string_tmpls[] = {
     BARE("std", 0xfd, 0, I_NONE, 0, 0, 0),
     END,
 };
+/* clang-format on */
 
 /* ------------------------------------------------------------------------------------
  * Data movement, conditional moves, SETcc, exchanges
  */
 
+/* clang-format off */
 #define CC16(X)                                                                          \
     X("o", 0), X("no", 1), X("b", 2), X("ae", 3), X("e", 4), X("ne", 5), X("be", 6),     \
     X("a", 7), X("s", 8), X("ns", 9), X("p", 10), X("np", 11), X("l", 12), X("ge", 13), \
@@ -345,11 +359,13 @@ static const Tmpl mov_tmpls[] = {
      .sizes = SZ_DQ, .rmfix = -1, .flags = T_RO},
     END,
 };
+/* clang-format on */
 
 /* ------------------------------------------------------------------------------------
  * Stack
  */
 
+/* clang-format off */
 #define STK(nm, o, sz, im, fl) {nm, .op = o, .ext = NO_MODRM, .sizes = sz, .imm = im,     \
                                 .rmfix = -1, .flags = (fl) | T_D64, .implicit = RSP}
 
@@ -374,11 +390,13 @@ static const Tmpl stack_tmpls[] = {
     STK("call rel32", 0xe8, 0, I_REL32, 0),
     END,
 };
+/* clang-format on */
 
 /* ------------------------------------------------------------------------------------
  * Branches (forward only, so every sequence ends)
  */
 
+/* clang-format off */
 #define JCC8(cc, n) BARE("j" cc " rel8", 0x70 + (n), 0, I_REL8, T_FLAGS, 0, 0)
 #define JCC32(cc, n)                                                                     \
     {"j" cc " rel32", .map = MAP_0F, .op = 0x80 + (n), .ext = NO_MODRM, .imm = I_REL32,   \
@@ -395,11 +413,13 @@ static const Tmpl branch_tmpls[] = {
     BARE("loopne rel8", 0xe0, 0, I_REL8, T_FLAGS, 0, RCX),
     END,
 };
+/* clang-format on */
 
 /* ------------------------------------------------------------------------------------
  * What a process may not do: each faults (#GP, #UD) the same way natively
  */
 
+/* clang-format off */
 #define SYS0F(nm, o, d, k, fl) {nm, .map = MAP_0F, .op = o, .ext = d, .rm = k,           \
                                 .sizes = SZ_Q, .rmfix = -1, .flags = fl}
 #define SYS01(nm, r) {nm, .map = MAP_0F, .op = 0x01, .ext = (r) >> 3 & 7, .rm = K_STI,    \
@@ -471,3 +491,4 @@ const Family fam_mov = {"mov", {mov_tmpls}, 10};
 const Family fam_stack = {"stack", {stack_tmpls, mov_tmpls}, 12};
 const Family fam_branch = {"branch", {branch_tmpls, alu_tmpls}, 12};
 const Family fam_system = {"system", {system_tmpls}, 3};
+/* clang-format on */

@@ -1,6 +1,7 @@
 /* Templates for the x87 family: every opcode of D8-DF, documented aliases included. */
 #include "gen.h"
 
+/* clang-format off */
 #define END {0}
 #define RAX RB(0)
 
@@ -18,12 +19,14 @@
 #define FM4(nm, o, d) FM(nm, o, d, 4)
 #define FM8(nm, o, d) FM(nm, o, d, 8)
 #define FM2(nm, o, d) FM(nm, o, d, 2)
+/* clang-format on */
 
 /* FLDCW loads a control word the generator chose: every precision and rounding. */
 static void fldcw_setup(GenState *gs, const Tmpl *t, Seq *seq)
 {
     Rng *r = gs->rng;
-    uint32_t cw = 0x40 | (uint32_t)rng_below(r, 4) << 8 | (uint32_t)rng_below(r, 4) << 10 |
+    uint32_t cw = 0x40 | (uint32_t)rng_below(r, 4) << 8 |
+                  (uint32_t)rng_below(r, 4) << 10 |
                   (rng_chance(r, 70) ? 0x3f : (uint32_t)rng_below(r, 64));
 
     if (rng_chance(r, 90)) {
@@ -31,6 +34,7 @@ static void fldcw_setup(GenState *gs, const Tmpl *t, Seq *seq)
     }
 }
 
+/* clang-format off */
 static const Tmpl x87_tmpls[] = {
     ARITH8(FM4, 0xd8, " m32fp"),
     ARITH8(FM8, 0xdc, " m64fp"),
@@ -101,3 +105,4 @@ static const Tmpl x87_tmpls[] = {
 };
 
 const Family fam_x87 = {"x87", {x87_tmpls}, 10};
+/* clang-format on */

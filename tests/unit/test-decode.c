@@ -1174,7 +1174,6 @@ static void test_invalid(void)
         {DECODE_64, {0x0f, 0x00, 0xf0}, 3, 3},
         {DECODE_32, {0x8d, 0xc0}, 2, 2},
         {DECODE_64, {0x48, 0xc5, 0xf8, 0x77}, 4, 2},
-        {DECODE_64, {0x44, 0x8c, 0xc0}, 3, 3},       /* there is no segment register 8 */
         {DECODE_32, {0xf3, 0x0f, 0xae, 0xc0}, 4, 4}, /* RDFSBASE is 64-bit only */
         /* prefix classes the SDM leaves undefined, which capstone accepts */
         {DECODE_32, {0xf3, 0x0f, 0x2e, 0xc0}, 4, 3},

@@ -48,10 +48,10 @@ static void wr(CPUX86State *env, uint64_t addr, unsigned size, uint64_t v)
 /* Identity map of the first GiB in 2 MiB pages. */
 static void build_page_tables(CPUX86State *env)
 {
-    wr(env, PML4, 8, (PML4 + 0x1000) | 3);
-    wr(env, PML4 + 0x1000, 8, (PML4 + 0x2000) | 3);
+    wr(env, PML4, 8, (PML4 + 0x1000) | 7);
+    wr(env, PML4 + 0x1000, 8, (PML4 + 0x2000) | 7);
     for (uint64_t i = 0; i < 512; i++) {
-        wr(env, PML4 + 0x2000 + i * 8, 8, (i << 21) | 0x83);
+        wr(env, PML4 + 0x2000 + i * 8, 8, (i << 21) | 0x87);
     }
 }
 

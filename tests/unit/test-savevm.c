@@ -10,6 +10,7 @@
 #include "hw/loader.h"
 #include "hw/i386/pc.h"
 #include "target/i386/cpu.h"
+#include "target/i386/access.h"
 #include "system/icount.h"
 #include "system/clock.h"
 #include "system/cpu-exec.h"
@@ -115,7 +116,7 @@ static bool cpu_byte_saved(Machine *m, CPUX86State *dst, size_t off)
     Error *err = NULL;
     bool saved;
 
-    src_bytes[off] ^= 0xa5;
+    src_bytes[off] = keep == 1 ? 0 : 1; /* a valid value for bools too */
     vmstate_save(&vmstate_x86_cpu, m->cpu, b);
     g_assert_true(vmstate_load(&vmstate_x86_cpu, dst, b->data, b->len, &pos, &err));
     no_error(err);
@@ -244,7 +245,8 @@ static void device_round_trip(guint dev_index)
     pc_free(b);
 }
 
-static void test_devices_round_trip(void)
+/* Pokes may ask for a shutdown or a reset, which are process-wide: hence a subprocess. */
+static void test_devices_round_trip_subprocess(void)
 {
     Machine *m = pc_new();
     guint n = m->devices->len, tested = 0;
@@ -261,13 +263,20 @@ static void test_devices_round_trip(void)
     g_assert_cmpuint(tested, >=, 10);
 }
 
+static void test_devices_round_trip(void)
+{
+    g_test_trap_subprocess("/savevm/devices-round-trip/subprocess", 0,
+                           G_TEST_SUBPROCESS_INHERIT_STDERR);
+    g_test_trap_assert_passed();
+}
+
 /* ---- a running guest ---- */
 
 /*
- * Flat 32-bit code at 0x1000 with paging on: an LCG writes a 16 KiB window, the
- * accessed and dirty bits of the window's page-table entries are cleared behind the
- * TLB's back (so whether a TLB entry is cached decides what the next write sets),
- * RDTSC and port 0x80.
+ * Flat 32-bit code at 0x1000 with paging on: an LCG writes a 16 KiB window, and the
+ * accessed and dirty bits of the window's page-table entries are read into EDI and
+ * cleared behind the TLB's back, so whether a TLB entry is cached decides what the
+ * guest sees; RDTSC and port 0x80 too.
  */
 static const uint8_t guest_code[] = {
     0x31, 0xc9,                               /* xor ecx, ecx */
@@ -279,12 +288,13 @@ static const uint8_t guest_code[] = {
     0x89, 0xb3, 0x00, 0x00, 0x10, 0x00,       /* mov [ebx + 0x100000], esi */
     0x89, 0xc8,                               /* mov eax, ecx */
     0x83, 0xe0, 0x03,                         /* and eax, 3 */
+    0x03, 0x3c, 0x85, 0x00, 0x14, 0x20, 0x00, /* add edi, [eax*4+0x201400] */
     0x83, 0x24, 0x85, 0x00, 0x14, 0x20, 0x00, 0x9f, /* and dword [eax*4+0x201400], ~0x60 */
     0x0f, 0x31,                               /* rdtsc */
     0x01, 0xc7,                               /* add edi, eax */
     0xe6, 0x80,                               /* out 0x80, al */
     0x41,                                     /* inc ecx */
-    0xeb, 0xd0,                               /* jmp L */
+    0xeb, 0xc9,                               /* jmp L */
 };
 
 static void guest_setup(Machine *m)
@@ -321,7 +331,7 @@ static void guest_run(Machine *m, uint64_t n)
         if (budget <= 0 || (uint64_t)budget > stop - icount.count) {
             budget = (int64_t)(stop - icount.count);
         }
-        g_assert_cmpint(cpu_exec(m->cpu, budget), !=, EXEC_HALTED);
+        g_assert_cmpint(cpu_exec(m->cpu, budget), ==, EXEC_BUDGET);
     }
 }
 
@@ -609,6 +619,8 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/savevm/cpu-fields-covered", test_cpu_fields_covered);
     g_test_add_func("/savevm/devices-round-trip", test_devices_round_trip);
+    g_test_add_func("/savevm/devices-round-trip/subprocess",
+                    test_devices_round_trip_subprocess);
     g_test_add_func("/savevm/machine-round-trip", test_machine_round_trip);
     g_test_add_func("/savevm/refuses-other-machine", test_load_refuses_other_machine);
     g_test_add_func("/savevm/timer-order", test_timer_order_kept);

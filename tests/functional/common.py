@@ -49,7 +49,9 @@ def connect(port, timeout=30.0):
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return socket.create_connection(("127.0.0.1", port), timeout=timeout)
+            sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+            sock.settimeout(None)  # readers block: a guest may be silent for a while
+            return sock
         except OSError:
             if time.monotonic() > deadline:
                 raise

@@ -572,6 +572,18 @@ static bool allow_lock(const Checker *k)
     return oracle_decode(k->oracle, c->mode, unlocked, FILL_LEN);
 }
 
+/*
+ * MOV Ev,Sw / MOV Sw,Ew ignore REX.R (44 8C C0 is MOV EAX, ES on Zen 3); capstone
+ * rejects it as naming a segment register 8-15.
+ */
+static bool allow_rexr_sreg(const Checker *k)
+{
+    const Case *c = k->c;
+
+    return k->kind == ONLY_OURS_VALID && c->mode == DECODE_64 && (c->d.rex & 0x04) &&
+           (is_one_byte_opcode(c, 0x8c, 0x8c) || is_one_byte_opcode(c, 0x8e, 0x8e));
+}
+
 typedef struct Allowed {
     const char *name;
     bool (*matches)(const Checker *k);
@@ -589,6 +601,7 @@ static const Allowed allowed[] = {
     {"REX.W after 66/67 on RET iw or a near branch", allow_rexw_after_66_67},
     {"capstone depends on the order of 66 and F2/F3", allow_66_rep_order},
     {"LOCK on a non-lockable instruction (handlers reject it)", allow_lock},
+    {"REX.R on MOV to/from a segment register (the CPU ignores it)", allow_rexr_sreg},
 };
 
 #define N_ALLOWED G_N_ELEMENTS(allowed)

@@ -5,7 +5,7 @@ BUILD ?= build
 BUILD_NOREPLAY ?= build-noreplay
 NINJA ?= ninja
 
-.PHONY: all deps check check-unit check-noreplay check-slow run install clean format
+.PHONY: all deps check check-slow run bench install clean format
 
 all: deps $(BUILD)/build.ninja
 	$(NINJA) -C $(BUILD)
@@ -29,6 +29,9 @@ check-slow: all $(BUILD_NOREPLAY)/build.ninja
 
 run: all
 	sh scripts/run-default-guest.sh $(BUILD)
+
+bench: all
+	python3 tests/bench/run-bench.py --build $(BUILD)
 
 install: all
 	meson install -C $(BUILD)

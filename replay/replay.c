@@ -188,9 +188,16 @@ static char *replay_describe_next(void)
     return g_string_free(s, false);
 }
 
+static void replay_report_log_end(void);
+
 bool replay_get_event(ReplayEventKind kind, ReplayEvent *ev)
 {
     if (diverged) {
+        return false;
+    }
+    if (!replay_peek() && log_ended && reader && !diverged) {
+        replay_report_log_end(); /* a cut-short log: say where it ends */
+        replay_stop_cpu();
         return false;
     }
     if (!replay_peek() || next_ev.kind != kind || next_ev.icount != icount.count) {

@@ -54,7 +54,8 @@ int replay_char_write(int fe_id, int live_result)
         !leb128_get_u64(&p, ev.payload + ev.len, &n) || fe != (uint64_t)fe_id ||
         n > INT32_MAX) {
         replay_diverged("character device %d wrote, but event #%" PRIu64
-                        " is a write on another device", fe_id, ev.seq);
+                        " is a write on another device",
+                        fe_id, ev.seq);
         return 0;
     }
     return (int)n;

@@ -14,7 +14,8 @@ void replay_random(void *buf, size_t len)
         }
         if (ev.len != len) {
             replay_diverged("the guest asked for %zu random bytes, the recording "
-                            "gave %zu", len, ev.len);
+                            "gave %zu",
+                            len, ev.len);
             return;
         }
         memcpy(buf, ev.payload, len);

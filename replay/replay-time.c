@@ -20,7 +20,8 @@ static int64_t replay_clock_play(ReplayClockKind kind)
     if (ev.len < 2 || ev.payload[0] != kind ||
         !leb128_get_s64(&p, ev.payload + ev.len, &v) || p != ev.payload + ev.len) {
         replay_diverged("the guest read clock %d, but event #%" PRIu64
-                        " is a read of another clock", kind, ev.seq);
+                        " is a read of another clock",
+                        kind, ev.seq);
         return 0;
     }
     return v;

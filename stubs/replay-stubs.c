@@ -13,12 +13,12 @@ void replay_set_machine(Machine *m)
 {
 }
 
-bool replay_start(ReplayMode mode, const char *path, GPtrArray *config_args,
-                  Error **errp)
+bool replay_start(ReplayMode mode, const char *path, GPtrArray *config_args, Error **errp)
 {
-    error_setg(errp, "-icount: rr=%s is not available: this build was configured "
-                     "with --disable-replay", mode == REPLAY_MODE_RECORD ? "record"
-                                                                        : "replay");
+    error_setg(errp,
+               "-icount: rr=%s is not available: this build was configured "
+               "with --disable-replay",
+               mode == REPLAY_MODE_RECORD ? "record" : "replay");
     return false;
 }
 

@@ -32,7 +32,8 @@ static int64_t virtual_rt_ns(void)
     if (!virtual_rt_start) {
         virtual_rt_start = host_clock_realtime_ns();
     }
-    return replay_clock(REPLAY_CLOCK_VIRTUAL_RT, host_clock_realtime_ns() - virtual_rt_start);
+    return replay_clock(REPLAY_CLOCK_VIRTUAL_RT,
+                        host_clock_realtime_ns() - virtual_rt_start);
 }
 
 static int64_t host_wall_ns(void)

@@ -69,8 +69,10 @@ static bool icount_parse_one(const char *key, const char *val, Error **errp)
         rr_file = g_strdup(val);
         return true;
     }
-    error_setg(errp, "-icount: unknown option '%s' (expected shift, sleep, align, rr, "
-                     "rrfile)", key);
+    error_setg(errp,
+               "-icount: unknown option '%s' (expected shift, sleep, align, rr, "
+               "rrfile)",
+               key);
     return false;
 }
 

@@ -85,8 +85,10 @@ static bool opt_machine_prop(MachineConfig *c, const char *prop, Error **errp)
     if (!strcmp(prop, "type=pc")) {
         return true;
     }
-    error_setg(errp, "unknown property '%s' (the pc machine has kernel-boot=auto|pvh|"
-               "bzimage)", prop);
+    error_setg(errp,
+               "unknown property '%s' (the pc machine has kernel-boot=auto|pvh|"
+               "bzimage)",
+               prop);
     return false;
 }
 
@@ -135,8 +137,10 @@ static bool opt_rtc(MachineConfig *c, const char *arg, Error **errp)
         if (g_str_has_prefix(parts[i], "base=")) {
             set_str(&c->rtc_base, parts[i] + 5);
         } else if (strcmp(parts[i], "clock=vm")) {
-            error_setg(errp, "unknown option '%s' (expected base=utc|localtime|DATE, "
-                       "clock=vm)", parts[i]);
+            error_setg(errp,
+                       "unknown option '%s' (expected base=utc|localtime|DATE, "
+                       "clock=vm)",
+                       parts[i]);
             return false;
         }
     }
@@ -160,8 +164,10 @@ static bool opt_memory(MachineConfig *c, const char *arg, Error **errp)
     }
     if (!end || end == v || (*end && end[1]) || n == 0 || n > (1ull << 40) / mult ||
         n * mult < (1ull << 20) || n * mult > (64ull << 30)) {
-        error_setg(errp, "expected a size between 1M and 64G (e.g. 128, 512M, 2G), "
-                   "not '%s'", arg);
+        error_setg(errp,
+                   "expected a size between 1M and 64G (e.g. 128, 512M, 2G), "
+                   "not '%s'",
+                   arg);
         return false;
     }
     c->ram_size = n * mult;
@@ -305,13 +311,16 @@ static const VlOption vl_options[] = {
     {"kernel", NULL, "FILE", opt_kernel, "kernel to boot (Multiboot ELF)"},
     {"initrd", NULL, "FILE", opt_initrd, "initial RAM disk (a Multiboot module)"},
     {"append", NULL, "CMDLINE", opt_append, "kernel command line"},
-    {"serial", NULL, "DEV", opt_serial, "next serial port's backend (stdio, file:F, "
-                                        "tcp:..., unix:..., pipe:F, null, none, mon:stdio)"},
-    {"chardev", NULL, "BACKEND,id=ID,...", opt_chardev, "character backend ('help' lists)"},
+    {"serial", NULL, "DEV", opt_serial,
+     "next serial port's backend (stdio, file:F, "
+     "tcp:..., unix:..., pipe:F, null, none, mon:stdio)"},
+    {"chardev", NULL, "BACKEND,id=ID,...", opt_chardev,
+     "character backend ('help' lists)"},
     {"device", NULL, "NAME[,prop=val...]", opt_device, "add a device ('help' lists)"},
     {"debugcon", NULL, "DEV", opt_debugcon, "isa-debugcon (port 0xe9) on DEV"},
-    {"nographic", NULL, NULL, opt_nographic, "no display; serial on the terminal "
-                                             "(Ctrl-A X quits, Ctrl-A H helps)"},
+    {"nographic", NULL, NULL, opt_nographic,
+     "no display; serial on the terminal "
+     "(Ctrl-A X quits, Ctrl-A H helps)"},
     {"display", NULL, "none", opt_display, "display backend (only 'none')"},
     {"icount", NULL, "shift=N|auto[,sleep=on|off][,rr=record|replay,rrfile=F]",
      opt_icount, "count instructions; virtual time = icount << shift; record/replay"},
@@ -327,8 +336,9 @@ static const VlOption vl_options[] = {
     {"gdb", NULL, "DEV", opt_not_yet, "gdb server (not implemented yet)"},
     {"s", NULL, NULL, opt_not_yet, "gdb server on tcp::1234 (not implemented yet)"},
     {"S", NULL, NULL, opt_not_yet, "start paused (not implemented yet)"},
-    {"rtc", NULL, "base=utc|localtime|DATE", opt_rtc, "RTC start time (default: the "
-                                                       "host clock, in UTC)"},
+    {"rtc", NULL, "base=utc|localtime|DATE", opt_rtc,
+     "RTC start time (default: the "
+     "host clock, in UTC)"},
     {"drive", NULL, "OPTS", opt_not_yet, "disks (not implemented yet)"},
     {"netdev", NULL, "OPTS", opt_not_yet, "networking (not implemented yet)"},
     {"loadvm", NULL, "NAME", opt_not_yet, "snapshots (not implemented yet)"},
@@ -338,15 +348,15 @@ static const VlOption vl_options[] = {
 
 static bool opt_help(MachineConfig *c, const char *arg, Error **errp)
 {
-    printf("usage: reprise [options]\n\n"
-           "Reprise %s, an x86 PC emulator built for deterministic record and replay.\n\n",
-           REPRISE_VERSION);
+    printf(
+        "usage: reprise [options]\n\n"
+        "Reprise %s, an x86 PC emulator built for deterministic record and replay.\n\n",
+        REPRISE_VERSION);
     for (size_t i = 0; i < ARRAY_SIZE(vl_options); i++) {
         const VlOption *o = &vl_options[i];
-        g_autofree char *lhs = g_strdup_printf("-%s%s%s%s%s", o->name,
-                                               o->alias ? "/-" : "", o->alias ? o->alias : "",
-                                               o->argname ? " " : "",
-                                               o->argname ? o->argname : "");
+        g_autofree char *lhs = g_strdup_printf(
+            "-%s%s%s%s%s", o->name, o->alias ? "/-" : "", o->alias ? o->alias : "",
+            o->argname ? " " : "", o->argname ? o->argname : "");
         printf("  %-28s %s\n", lhs, o->help);
     }
     printf("\nRecord:  reprise ... -icount shift=auto,rr=record,rrfile=log.bin\n"
@@ -452,7 +462,8 @@ static char *vl_icount_time_opts(void)
     if (icount.auto_shift) {
         return g_strdup_printf("shift=auto,sleep=%s", icount.sleep ? "on" : "off");
     }
-    return g_strdup_printf("shift=%d,sleep=%s", icount.shift, icount.sleep ? "on" : "off");
+    return g_strdup_printf("shift=%d,sleep=%s", icount.shift,
+                           icount.sleep ? "on" : "off");
 }
 
 GPtrArray *vl_config_to_args(const MachineConfig *c)
@@ -534,7 +545,8 @@ static bool list_differs(const GPtrArray *a, const GPtrArray *b)
 
 char *vl_config_diff(const MachineConfig *a, const MachineConfig *b)
 {
-    if (str_differs(a->machine, b->machine) || str_differs(a->kernel_boot, b->kernel_boot)) {
+    if (str_differs(a->machine, b->machine) ||
+        str_differs(a->kernel_boot, b->kernel_boot)) {
         return g_strdup("-machine");
     } else if (str_differs(a->cpu_model, b->cpu_model)) {
         return g_strdup("-cpu");
@@ -612,9 +624,10 @@ static MachineConfig *vl_replay_config(MachineConfig *user, Error **errp)
         return NULL;
     }
     if (user->kernel && (diff = vl_config_diff(rc, user))) {
-        error_setg(errp, "%s differs from the recording in '%s' (replay with the same "
-                   "options, or with just -icount rr=replay,rrfile=...)", diff,
-                   icount_rr_file());
+        error_setg(errp,
+                   "%s differs from the recording in '%s' (replay with the same "
+                   "options, or with just -icount rr=replay,rrfile=...)",
+                   diff, icount_rr_file());
         machine_config_free(rc);
         return NULL;
     }
@@ -774,8 +787,9 @@ static ReplayMode vl_rr_mode(void)
 {
     const char *m = icount_rr_mode_str();
 
-    return !m ? REPLAY_MODE_NONE
-              : !strcmp(m, "record") ? REPLAY_MODE_RECORD : REPLAY_MODE_PLAY;
+    return !m                     ? REPLAY_MODE_NONE
+           : !strcmp(m, "record") ? REPLAY_MODE_RECORD
+                                  : REPLAY_MODE_PLAY;
 }
 
 /* Settle the configuration: parse, and in replay, take it from the log. */
@@ -833,8 +847,8 @@ int vl_main(int argc, char **argv)
     }
     /* The log is open before the machine is built: devices may read the host
      * clock while they realize (the RTC's base date). */
-    if (!vl_start_replay(c, &err) || !vl_declare_images(c, &err) ||
-        !replay_begin(&err) || !(m = vl_build_machine(c, &err))) {
+    if (!vl_start_replay(c, &err) || !vl_declare_images(c, &err) || !replay_begin(&err) ||
+        !(m = vl_build_machine(c, &err))) {
         error_report_err(err);
         chardev_cleanup_all();
         machine_config_free(c);
@@ -845,8 +859,9 @@ int vl_main(int argc, char **argv)
     main_loop_run(m);
     replay_finish();
     status = runstate_exit_status();
-    log_mask_printf(LOG_REPLAY, "final state hash %016" PRIx64 " at instruction %" PRIu64
-                    "\n", replay_final_hash(), icount.count);
+    log_mask_printf(LOG_REPLAY,
+                    "final state hash %016" PRIx64 " at instruction %" PRIu64 "\n",
+                    replay_final_hash(), icount.count);
     chardev_cleanup_all();
     machine_config_free(c);
     return status;

@@ -10,7 +10,7 @@
 #define MB_MAGIC        0x1BADB002u
 #define MB_BOOT_MAGIC   0x2BADB002u
 #define MB_SEARCH       8192
-#define MB_FLAG_AOUT    (1u << 16) /* header carries load addresses */
+#define MB_FLAG_AOUT    (1u << 16)  /* header carries load addresses */
 #define MB_FLAG_UNKNOWN 0x0000fff8u /* required features we do not offer: bits 3..15 */
 
 #define MBI_MEM     (1u << 0) /* mem_lower/mem_upper valid */
@@ -51,8 +51,10 @@ static bool mb_write(Machine *m, uint64_t addr, const void *buf, uint64_t len,
                      const char *what, Error **errp)
 {
     if (addr + len > m->ram_size || !dma_write(&m->mem, addr, buf, len)) {
-        error_setg(errp, "multiboot: %s at 0x%" PRIx64 "+0x%" PRIx64 " does not fit in "
-                   "guest RAM (%" PRIu64 " MiB)", what, addr, len, m->ram_size >> 20);
+        error_setg(errp,
+                   "multiboot: %s at 0x%" PRIx64 "+0x%" PRIx64 " does not fit in "
+                   "guest RAM (%" PRIu64 " MiB)",
+                   what, addr, len, m->ram_size >> 20);
         return false;
     }
     return true;
@@ -100,11 +102,12 @@ static bool mb_load_elf(Machine *m, const uint8_t *image, size_t size, uint32_t 
 }
 
 static bool mb_load_aout(Machine *m, const MultibootHeader *h, size_t hoff,
-                         const uint8_t *image, size_t size, uint32_t *entry, uint64_t *end,
-                         Error **errp)
+                         const uint8_t *image, size_t size, uint32_t *entry,
+                         uint64_t *end, Error **errp)
 {
     uint64_t file_off = hoff - (uint64_t)(h->header_addr - h->load_addr);
-    uint64_t load_end = h->load_end_addr ? h->load_end_addr : h->load_addr + (size - file_off);
+    uint64_t load_end =
+        h->load_end_addr ? h->load_end_addr : h->load_addr + (size - file_off);
     uint64_t len = load_end - h->load_addr;
 
     if (h->header_addr < h->load_addr || file_off > size || len > size - file_off ||
@@ -182,7 +185,8 @@ static bool mb_write_info(Machine *m, const char *cmdline, const char *initrd,
     }
     p += sizeof(map);
     if (initrd) {
-        if (!mb_load_initrd(m, initrd, (kernel_end + PAGE_SIZE - 1) & PAGE_MASK, &mod, errp) ||
+        if (!mb_load_initrd(m, initrd, (kernel_end + PAGE_SIZE - 1) & PAGE_MASK, &mod,
+                            errp) ||
             !mb_write(m, p, &mod, sizeof(mod), "module table", errp)) {
             return false;
         }
@@ -238,13 +242,15 @@ bool multiboot_load(Machine *m, const uint8_t *image, size_t size, const char *c
         return false;
     }
     if (h->flags & MB_FLAG_UNKNOWN) {
-        error_setg(errp, "multiboot: the kernel requires features 0x%x that are not "
-                   "offered", h->flags & MB_FLAG_UNKNOWN);
+        error_setg(errp,
+                   "multiboot: the kernel requires features 0x%x that are not "
+                   "offered",
+                   h->flags & MB_FLAG_UNKNOWN);
         return false;
     }
     ok = (h->flags & MB_FLAG_AOUT)
-             ? hoff + sizeof(*h) <= size && mb_load_aout(m, h, hoff, image, size, &entry,
-                                                         &end, errp)
+             ? hoff + sizeof(*h) <= size &&
+                   mb_load_aout(m, h, hoff, image, size, &entry, &end, errp)
              : mb_load_elf(m, image, size, &entry, &end, errp);
     return ok && mb_write_info(m, cmdline, initrd, end, errp) && mb_enter(m, entry, errp);
 }

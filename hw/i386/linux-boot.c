@@ -18,35 +18,35 @@
 #include <lzma.h>
 
 /* Setup header fields (offsets in the bzImage and in the zero page alike). */
-#define HDR_SETUP_SECTS      0x1f1
-#define HDR_JUMP_END         0x201 /* header ends at 0x202 + this byte */
-#define HDR_MAGIC            0x202 /* "HdrS" */
-#define HDR_VERSION          0x206
-#define HDR_TYPE_OF_LOADER   0x210
-#define HDR_LOADFLAGS        0x211
-#define HDR_RAMDISK_IMAGE    0x218
-#define HDR_RAMDISK_SIZE     0x21c
-#define HDR_CMD_LINE_PTR     0x228
-#define HDR_INITRD_ADDR_MAX  0x22c
-#define HDR_CMDLINE_SIZE     0x238
-#define HDR_PAYLOAD_OFFSET   0x248
-#define HDR_PAYLOAD_LENGTH   0x24c
-#define HDR_INIT_SIZE        0x260
+#define HDR_SETUP_SECTS     0x1f1
+#define HDR_JUMP_END        0x201 /* header ends at 0x202 + this byte */
+#define HDR_MAGIC           0x202 /* "HdrS" */
+#define HDR_VERSION         0x206
+#define HDR_TYPE_OF_LOADER  0x210
+#define HDR_LOADFLAGS       0x211
+#define HDR_RAMDISK_IMAGE   0x218
+#define HDR_RAMDISK_SIZE    0x21c
+#define HDR_CMD_LINE_PTR    0x228
+#define HDR_INITRD_ADDR_MAX 0x22c
+#define HDR_CMDLINE_SIZE    0x238
+#define HDR_PAYLOAD_OFFSET  0x248
+#define HDR_PAYLOAD_LENGTH  0x24c
+#define HDR_INIT_SIZE       0x260
 /* Zero page fields outside the setup header. */
-#define BP_ACPI_RSDP_ADDR    0x070
-#define BP_E820_ENTRIES      0x1e8
-#define BP_E820_TABLE        0x2d0
-#define BP_E820_MAX          128
-#define BP_SIZE              4096
+#define BP_ACPI_RSDP_ADDR 0x070
+#define BP_E820_ENTRIES   0x1e8
+#define BP_E820_TABLE     0x2d0
+#define BP_E820_MAX       128
+#define BP_SIZE           4096
 
 #define LOADFLAG_LOADED_HIGH 0x01 /* LOADED_HIGH: protected-mode code at 1 MiB */
 #define KERNEL_LOAD_ADDR     0x100000
 #define MIN_PROTOCOL         0x0206 /* 2.06: cmdline_size, 32-bit entry semantics */
 
-#define PVH_MAGIC             0x336ec578u
+#define PVH_MAGIC                0x336ec578u
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
-#define PVH_MODLIST_ADDR      (PC_BOOT_PARAMS_ADDR + 0x100)
-#define PVH_MEMMAP_ADDR       (PC_BOOT_PARAMS_ADDR + 0x200)
+#define PVH_MODLIST_ADDR         (PC_BOOT_PARAMS_ADDR + 0x100)
+#define PVH_MEMMAP_ADDR          (PC_BOOT_PARAMS_ADDR + 0x200)
 
 typedef struct KernelImage {
     const uint8_t *data;
@@ -95,9 +95,10 @@ static bool guest_write(Machine *m, uint64_t addr, const void *buf, uint64_t len
                         const char *what, Error **errp)
 {
     if (addr + len > pc_ram_below_4g(m) || !dma_write(&m->mem, addr, buf, len)) {
-        error_setg(errp, "-kernel: the %s (0x%" PRIx64 " bytes at 0x%" PRIx64 ") does "
-                   "not fit in guest RAM; give the guest more memory with -m", what, len,
-                   addr);
+        error_setg(errp,
+                   "-kernel: the %s (0x%" PRIx64 " bytes at 0x%" PRIx64 ") does "
+                   "not fit in guest RAM; give the guest more memory with -m",
+                   what, len, addr);
         return false;
     }
     return true;
@@ -128,8 +129,10 @@ static bool load_cmdline(Machine *m, const char *cmdline, uint32_t max, BootFile
     const char *cl = cmdline ? cmdline : "";
 
     if (strlen(cl) > max) {
-        error_setg(errp, "-append: the command line is %zu bytes, the kernel takes at "
-                   "most %u", strlen(cl), max);
+        error_setg(errp,
+                   "-append: the command line is %zu bytes, the kernel takes at "
+                   "most %u",
+                   strlen(cl), max);
         return false;
     }
     f->cmdline_addr = PC_BOOT_CMDLINE;
@@ -154,8 +157,10 @@ static bool load_initrd(Machine *m, const char *path, uint64_t limit, uint64_t l
     }
     limit = MIN(limit, pc_ram_below_4g(m));
     if (len > limit || ((limit - len) & PAGE_MASK) < low) {
-        error_setg(errp, "-initrd: '%s' (%zu bytes) does not fit between the kernel "
-                   "and the top of RAM; give the guest more memory with -m", path, len);
+        error_setg(errp,
+                   "-initrd: '%s' (%zu bytes) does not fit between the kernel "
+                   "and the top of RAM; give the guest more memory with -m",
+                   path, len);
         return false;
     }
     f->initrd_addr = (limit - len) & PAGE_MASK;
@@ -207,8 +212,8 @@ static bool bzimage_load(Machine *m, const KernelImage *k, const char *cmdline,
     BootFiles f = {0};
 
     if (!bzimage_check(k, errp) ||
-        !guest_write(m, KERNEL_LOAD_ADDR, k->data + setup_size(k), k->size - setup_size(k),
-                     "kernel", errp) ||
+        !guest_write(m, KERNEL_LOAD_ADDR, k->data + setup_size(k),
+                     k->size - setup_size(k), "kernel", errp) ||
         !load_cmdline(m, cmdline, rd32(k->data + HDR_CMDLINE_SIZE), &f, errp) ||
         !load_initrd(m, initrd, (uint64_t)rd32(k->data + HDR_INITRD_ADDR_MAX) + 1,
                      kernel_end, &f, errp)) {
@@ -242,7 +247,11 @@ static GByteArray *pvh_decompress(const KernelImage *k, Error **errp)
     GByteArray *out = g_byte_array_new();
     lzma_ret r;
 
-    if ((uint64_t)off + len > pm_size || len < 6 || memcmp(pm + off, "\xfd" "7zXZ", 5) ||
+    if ((uint64_t)off + len > pm_size || len < 6 ||
+        memcmp(pm + off,
+               "\xfd"
+               "7zXZ",
+               5) ||
         lzma_stream_decoder(&s, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
         error_setg(errp, "-kernel %s: the payload is not xz-compressed", k->path);
         g_byte_array_unref(out);
@@ -292,7 +301,8 @@ static const Elf64_Ehdr *pvh_elf(const GByteArray *v)
 static uint32_t pvh_note_entry(const uint8_t *p, uint64_t size)
 {
     for (uint64_t off = 0; off + 12 <= size;) {
-        uint32_t namesz = rd32(p + off), descsz = rd32(p + off + 4), type = rd32(p + off + 8);
+        uint32_t namesz = rd32(p + off), descsz = rd32(p + off + 4),
+                 type = rd32(p + off + 8);
         uint64_t name = off + 12, desc = name + ((namesz + 3) & ~3u);
         if (desc + descsz > size) {
             return 0;
@@ -383,8 +393,10 @@ static bool pvh_boot(Machine *m, const KernelImage *k, const GByteArray *v,
     BootFiles f = {0};
 
     if (!entry) {
-        error_setg(errp, "-kernel %s: the kernel has no PVH entry point (use "
-                   "-machine pc,kernel-boot=bzimage)", k->path);
+        error_setg(errp,
+                   "-kernel %s: the kernel has no PVH entry point (use "
+                   "-machine pc,kernel-boot=bzimage)",
+                   k->path);
         return false;
     }
     if (!pvh_load_segments(m, v, eh, &end, errp) ||
@@ -447,7 +459,9 @@ bool pc_load_kernel(Machine *m, const char *kernel, const char *cmdline,
     if (is_bzimage(&k)) {
         return linux_load(m, &k, cmdline, initrd, mode, errp);
     }
-    error_setg(errp, "-kernel %s: not a kernel Reprise can boot (expected a Linux "
-               "bzImage or a Multiboot kernel)", kernel);
+    error_setg(errp,
+               "-kernel %s: not a kernel Reprise can boot (expected a Linux "
+               "bzImage or a Multiboot kernel)",
+               kernel);
     return false;
 }

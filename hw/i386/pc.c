@@ -34,8 +34,8 @@ static void pc_isa_irq(void *opaque, int n, int level)
 {
     PCBoard *b = opaque;
 
-    b->m->isa_irq_level = (uint16_t)((b->m->isa_irq_level & ~(1u << n)) |
-                                     (level ? 1u << n : 0));
+    b->m->isa_irq_level =
+        (uint16_t)((b->m->isa_irq_level & ~(1u << n)) | (level ? 1u << n : 0));
     i8259_set_irq(b->pic, n, level);
     if (n != 2) {
         ioapic_set_irq(b->ioapic, n == 0 ? 2 : n, level);
@@ -84,13 +84,14 @@ static void pc_fill_cmos(Machine *m, RTCState *rtc)
 {
     uint64_t below = pc_ram_below_4g(m);
     uint64_t ext_kb = MIN((below - 0x100000) >> 10, 0xffffull);
-    uint64_t above_16m = below > (16 << 20) ? MIN((below - (16 << 20)) >> 16, 0xffffull) : 0;
+    uint64_t above_16m =
+        below > (16 << 20) ? MIN((below - (16 << 20)) >> 16, 0xffffull) : 0;
 
     pc_set_cmos_word(rtc, RTC_CMOS_BASE_MEM_LO, 640);
     pc_set_cmos_word(rtc, RTC_CMOS_EXT_MEM_LO, ext_kb);
     pc_set_cmos_word(rtc, RTC_CMOS_EXT_MEM2_LO, ext_kb);
     pc_set_cmos_word(rtc, RTC_CMOS_MEM_16M_LO, above_16m);
-    mc146818_set_cmos(rtc, RTC_CMOS_EQUIPMENT, 0x06); /* FPU, PS/2 mouse present */
+    mc146818_set_cmos(rtc, RTC_CMOS_EQUIPMENT, 0x06);     /* FPU, PS/2 mouse present */
     mc146818_set_cmos(rtc, RTC_CMOS_BOOT_ORDER_12, 0x02); /* hard disk first */
 }
 
@@ -99,7 +100,8 @@ static bool pc_init_timers(Machine *m, const PCMachineOptions *opts, Error **err
     g_autofree char *rtc_props =
         opts->rtc_base ? g_strdup_printf("base=%s", opts->rtc_base) : NULL;
 
-    if (!pc_add(m, "isa-pit", NULL, NULL, errp) || !pc_add(m, "port61", NULL, NULL, errp) ||
+    if (!pc_add(m, "isa-pit", NULL, NULL, errp) ||
+        !pc_add(m, "port61", NULL, NULL, errp) ||
         !pc_add(m, "mc146818rtc", rtc_props, NULL, errp)) {
         return false;
     }
@@ -111,7 +113,8 @@ static bool pc_init_pci(Machine *m, PCBoard *b, Error **errp)
 {
     DeviceState *piix;
 
-    if (!pc_add(m, "i440fx", NULL, NULL, errp) || !pc_add(m, "piix3", NULL, &piix, errp)) {
+    if (!pc_add(m, "i440fx", NULL, NULL, errp) ||
+        !pc_add(m, "piix3", NULL, &piix, errp)) {
         return false;
     }
     for (int i = 0; i < 4; i++) {
@@ -149,8 +152,8 @@ static bool pc_init_firmware_interfaces(Machine *m, Error **errp)
     unsigned n = pc_e820_map(m, a, l, t, 8);
     DeviceState *fw;
 
-    if (!pc_add(m, "acpi-pm", NULL, NULL, errp) || !pc_add(m, "i8042", NULL, NULL, errp) ||
-        !pc_add(m, "fw_cfg", NULL, &fw, errp)) {
+    if (!pc_add(m, "acpi-pm", NULL, NULL, errp) ||
+        !pc_add(m, "i8042", NULL, NULL, errp) || !pc_add(m, "fw_cfg", NULL, &fw, errp)) {
         return false;
     }
     for (unsigned i = 0; i < n; i++) {

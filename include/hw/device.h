@@ -31,8 +31,14 @@ typedef struct Property {
 } Property;
 
 #define DEFINE_PROP(n, st, field, t, def, d)                                             \
-    {.name = (n), .type = (t), .offset = offsetof(st, field), .defval = (def), .desc = (d)}
-#define DEFINE_PROP_END() {.name = NULL}
+    {                                                                                    \
+        .name = (n), .type = (t), .offset = offsetof(st, field), .defval = (def),        \
+        .desc = (d)                                                                      \
+    }
+#define DEFINE_PROP_END()                                                                \
+    {                                                                                    \
+        .name = NULL                                                                     \
+    }
 
 typedef struct DeviceState DeviceState;
 

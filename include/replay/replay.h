@@ -54,7 +54,7 @@ typedef enum ReplayEventKind {
 } ReplayEventKind;
 
 typedef enum ReplayClockKind {
-    REPLAY_CLOCK_HOST = 0,     /* wall clock read that reaches the guest */
+    REPLAY_CLOCK_HOST = 0,       /* wall clock read that reaches the guest */
     REPLAY_CLOCK_VIRTUAL_RT = 1, /* virtual clock without -icount */
 } ReplayClockKind;
 

@@ -17,7 +17,7 @@
 typedef enum ClockType {
     CLOCK_VIRTUAL,
     CLOCK_HOST,
-    CLOCK_RT,       /* host monotonic time, never guest-visible */
+    CLOCK_RT, /* host monotonic time, never guest-visible */
     CLOCK_MAX,
 } ClockType;
 
@@ -53,6 +53,6 @@ bool clock_run_timers(ClockType type);
 
 /* Host-time sources (the _impl functions the replay hooks wrap). */
 int64_t host_clock_realtime_ns(void); /* CLOCK_RT: monotonic */
-int64_t host_clock_wall_ns(void);      /* wall clock, ns since the epoch */
+int64_t host_clock_wall_ns(void);     /* wall clock, ns since the epoch */
 
 #endif

@@ -11,12 +11,12 @@
 #include "util/error.h"
 
 typedef struct IcountState {
-    bool enabled;     /* -icount given */
-    bool auto_shift;  /* shift=auto */
-    bool sleep;       /* sleep=on: a halted CPU waits for real time to pass */
+    bool enabled;    /* -icount given */
+    bool auto_shift; /* shift=auto */
+    bool sleep;      /* sleep=on: a halted CPU waits for real time to pass */
     int shift;
-    uint64_t count;   /* instructions retired */
-    int64_t bias;     /* ns */
+    uint64_t count; /* instructions retired */
+    int64_t bias;   /* ns */
 } IcountState;
 
 extern IcountState icount;

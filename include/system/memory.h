@@ -28,9 +28,10 @@ typedef struct MemoryRegion {
     uint64_t size;
     const MemoryRegionOps *ops; /* MMIO / PIO */
     void *opaque;
-    uint8_t *ram;      /* RAM or ROM backing, NULL for I/O regions */
-    bool readonly;     /* ROM: guest writes are ignored */
-    uint8_t *code_map; /* RAM: one byte per page, non-zero if translated code lives there */
+    uint8_t *ram;  /* RAM or ROM backing, NULL for I/O regions */
+    bool readonly; /* ROM: guest writes are ignored */
+    uint8_t
+        *code_map; /* RAM: one byte per page, non-zero if translated code lives there */
 } MemoryRegion;
 
 typedef struct FlatRange {
@@ -48,8 +49,8 @@ typedef struct MappedRegion {
 typedef struct AddressSpace {
     const char *name;
     uint64_t size;
-    GArray *mapped;   /* MappedRegion, as requested */
-    FlatRange *flat;  /* non-overlapping view, sorted by start */
+    GArray *mapped;  /* MappedRegion, as requested */
+    FlatRange *flat; /* non-overlapping view, sorted by start */
     unsigned nr_flat;
     uint64_t generation; /* bumped whenever the view changes (flushes TLBs) */
 } AddressSpace;

@@ -6,11 +6,11 @@
 #include "util/error.h"
 
 typedef struct MachineConfig {
-    char *machine;       /* -M */
-    char *kernel_boot;   /* -M pc,kernel-boot=auto|pvh|bzimage */
-    char *cpu_model;     /* -cpu */
-    char *rtc_base;      /* -rtc base= */
-    uint64_t ram_size;   /* -m, bytes */
+    char *machine;     /* -M */
+    char *kernel_boot; /* -M pc,kernel-boot=auto|pvh|bzimage */
+    char *cpu_model;   /* -cpu */
+    char *rtc_base;    /* -rtc base= */
+    uint64_t ram_size; /* -m, bytes */
     char *kernel, *initrd, *append;
     GPtrArray *serials;  /* -serial specs, in order */
     GPtrArray *chardevs; /* -chardev option strings */
@@ -23,13 +23,13 @@ typedef struct MachineConfig {
     bool no_reboot;
     bool seed_given;
     uint64_t seed;
-    char *log_items;     /* -d */
-    char *log_file;      /* -D */
+    char *log_items; /* -d */
+    char *log_file;  /* -D */
 } MachineConfig;
 
 typedef enum VlParseResult {
     VL_PARSE_OK,
-    VL_PARSE_EXIT_OK,    /* -h, -version, "help" answered */
+    VL_PARSE_EXIT_OK, /* -h, -version, "help" answered */
     VL_PARSE_ERROR,
 } VlParseResult;
 

@@ -14,98 +14,129 @@
 #include "system/memory.h"
 #include "target/i386/decode.h"
 
-enum { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI,
-       R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15 };
+enum {
+    R_EAX,
+    R_ECX,
+    R_EDX,
+    R_EBX,
+    R_ESP,
+    R_EBP,
+    R_ESI,
+    R_EDI,
+    R_R8,
+    R_R9,
+    R_R10,
+    R_R11,
+    R_R12,
+    R_R13,
+    R_R14,
+    R_R15
+};
 enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS, NR_SEGS };
 
 /* EFLAGS */
-#define CC_C   0x0001 /* CF carry */
-#define CC_P   0x0004 /* PF parity */
-#define CC_A   0x0010 /* AF auxiliary carry */
-#define CC_Z   0x0040 /* ZF zero */
-#define CC_S   0x0080 /* SF sign */
-#define CC_O   0x0800 /* OF overflow */
-#define CC_ARITH (CC_C | CC_P | CC_A | CC_Z | CC_S | CC_O)
-#define TF_MASK   0x00000100 /* TF trap */
-#define IF_MASK   0x00000200 /* IF interrupt enable */
-#define DF_MASK   0x00000400 /* DF direction */
-#define IOPL_MASK 0x00003000 /* IOPL */
-#define IOPL_SHIFT 12
-#define NT_MASK   0x00004000 /* NT nested task */
-#define RF_MASK   0x00010000 /* RF resume */
-#define VM_MASK   0x00020000 /* VM virtual-8086 */
-#define AC_MASK   0x00040000 /* AC alignment check */
-#define VIF_MASK  0x00080000 /* VIF */
-#define VIP_MASK  0x00100000 /* VIP */
-#define ID_MASK   0x00200000 /* ID */
+#define CC_C         0x0001 /* CF carry */
+#define CC_P         0x0004 /* PF parity */
+#define CC_A         0x0010 /* AF auxiliary carry */
+#define CC_Z         0x0040 /* ZF zero */
+#define CC_S         0x0080 /* SF sign */
+#define CC_O         0x0800 /* OF overflow */
+#define CC_ARITH     (CC_C | CC_P | CC_A | CC_Z | CC_S | CC_O)
+#define TF_MASK      0x00000100 /* TF trap */
+#define IF_MASK      0x00000200 /* IF interrupt enable */
+#define DF_MASK      0x00000400 /* DF direction */
+#define IOPL_MASK    0x00003000 /* IOPL */
+#define IOPL_SHIFT   12
+#define NT_MASK      0x00004000 /* NT nested task */
+#define RF_MASK      0x00010000 /* RF resume */
+#define VM_MASK      0x00020000 /* VM virtual-8086 */
+#define AC_MASK      0x00040000 /* AC alignment check */
+#define VIF_MASK     0x00080000 /* VIF */
+#define VIP_MASK     0x00100000 /* VIP */
+#define ID_MASK      0x00200000 /* ID */
 #define EFLAGS_FIXED 0x00000002 /* bit 1 reads as 1 */
 
 /* Segment descriptor flags as kept in SegmentCache.flags (descriptor high dword). */
 #define DESC_TYPE_SHIFT 8
-#define DESC_A    (1u << 8)  /* accessed */
-#define DESC_W    (1u << 9)  /* data: writable */
-#define DESC_R    (1u << 9)  /* code: readable */
-#define DESC_E    (1u << 10) /* data: expand down */
-#define DESC_C    (1u << 10) /* code: conforming */
-#define DESC_CS   (1u << 11) /* code segment */
-#define DESC_S    (1u << 12) /* S: code/data (not system) */
-#define DESC_DPL_SHIFT 13
-#define DESC_P    (1u << 15) /* present */
-#define DESC_L    (1u << 21) /* 64-bit code */
-#define DESC_B    (1u << 22) /* D/B: 32-bit */
-#define DESC_G    (1u << 23) /* granularity */
+#define DESC_A          (1u << 8)  /* accessed */
+#define DESC_W          (1u << 9)  /* data: writable */
+#define DESC_R          (1u << 9)  /* code: readable */
+#define DESC_E          (1u << 10) /* data: expand down */
+#define DESC_C          (1u << 10) /* code: conforming */
+#define DESC_CS         (1u << 11) /* code segment */
+#define DESC_S          (1u << 12) /* S: code/data (not system) */
+#define DESC_DPL_SHIFT  13
+#define DESC_P          (1u << 15) /* present */
+#define DESC_L          (1u << 21) /* 64-bit code */
+#define DESC_B          (1u << 22) /* D/B: 32-bit */
+#define DESC_G          (1u << 23) /* granularity */
 
 /* Control registers */
-#define CR0_PE (1u << 0)  /* protection enable */
-#define CR0_MP (1u << 1)
-#define CR0_EM (1u << 2)
-#define CR0_TS (1u << 3)
-#define CR0_ET (1u << 4)
-#define CR0_NE (1u << 5)
-#define CR0_WP (1u << 16)
-#define CR0_AM (1u << 18)
-#define CR0_NW (1u << 29)
-#define CR0_CD (1u << 30)
-#define CR0_PG (1u << 31) /* paging */
-#define CR4_PSE (1u << 4)
-#define CR4_PAE (1u << 5)
-#define CR4_PGE (1u << 7)
-#define CR4_VME (1u << 0)
-#define CR4_PVI (1u << 1)
-#define CR4_TSD (1u << 2)
-#define CR4_DE  (1u << 3)
-#define CR4_MCE (1u << 6)
-#define CR4_PCE (1u << 8)
-#define CR4_OSFXSR (1u << 9)
+#define CR0_PE         (1u << 0) /* protection enable */
+#define CR0_MP         (1u << 1)
+#define CR0_EM         (1u << 2)
+#define CR0_TS         (1u << 3)
+#define CR0_ET         (1u << 4)
+#define CR0_NE         (1u << 5)
+#define CR0_WP         (1u << 16)
+#define CR0_AM         (1u << 18)
+#define CR0_NW         (1u << 29)
+#define CR0_CD         (1u << 30)
+#define CR0_PG         (1u << 31) /* paging */
+#define CR4_PSE        (1u << 4)
+#define CR4_PAE        (1u << 5)
+#define CR4_PGE        (1u << 7)
+#define CR4_VME        (1u << 0)
+#define CR4_PVI        (1u << 1)
+#define CR4_TSD        (1u << 2)
+#define CR4_DE         (1u << 3)
+#define CR4_MCE        (1u << 6)
+#define CR4_PCE        (1u << 8)
+#define CR4_OSFXSR     (1u << 9)
 #define CR4_OSXMMEXCPT (1u << 10)
-#define CR4_UMIP (1u << 11)
-#define CR4_FSGSBASE (1u << 16)
-#define CR4_PCIDE (1u << 17)
-#define CR4_OSXSAVE (1u << 18)
-#define CR4_SMEP (1u << 20)
-#define CR4_SMAP (1u << 21)
-#define EFER_SCE (1u << 0)  /* SYSCALL enable */
-#define EFER_LME (1u << 8)  /* long mode enable */
-#define EFER_LMA (1u << 10) /* long mode active */
-#define EFER_NXE (1u << 11) /* no-execute enable */
+#define CR4_UMIP       (1u << 11)
+#define CR4_FSGSBASE   (1u << 16)
+#define CR4_PCIDE      (1u << 17)
+#define CR4_OSXSAVE    (1u << 18)
+#define CR4_SMEP       (1u << 20)
+#define CR4_SMAP       (1u << 21)
+#define EFER_SCE       (1u << 0)  /* SYSCALL enable */
+#define EFER_LME       (1u << 8)  /* long mode enable */
+#define EFER_LMA       (1u << 10) /* long mode active */
+#define EFER_NXE       (1u << 11) /* no-execute enable */
 
 /* Exceptions */
 enum {
-    EXCP_DE = 0, EXCP_DB = 1, EXCP_NMI = 2, EXCP_BP = 3, EXCP_OF = 4, EXCP_BR = 5,
-    EXCP_UD = 6, EXCP_NM = 7, EXCP_DF = 8, EXCP_TS = 10, EXCP_NP = 11, EXCP_SS = 12,
-    EXCP_GP = 13, EXCP_PF = 14, EXCP_MF = 16, EXCP_AC = 17, EXCP_MC = 18, EXCP_XM = 19,
+    EXCP_DE = 0,
+    EXCP_DB = 1,
+    EXCP_NMI = 2,
+    EXCP_BP = 3,
+    EXCP_OF = 4,
+    EXCP_BR = 5,
+    EXCP_UD = 6,
+    EXCP_NM = 7,
+    EXCP_DF = 8,
+    EXCP_TS = 10,
+    EXCP_NP = 11,
+    EXCP_SS = 12,
+    EXCP_GP = 13,
+    EXCP_PF = 14,
+    EXCP_MF = 16,
+    EXCP_AC = 17,
+    EXCP_MC = 18,
+    EXCP_XM = 19,
 };
 
 /* hflags: the mode, derived from CR0/EFER/CS/SS; part of the translation-block key. */
-#define HF_CPL_MASK   0x0003
-#define HF_PE         (1u << 2)  /* protected mode */
-#define HF_CS32       (1u << 3)  /* default operand/address size 32 */
-#define HF_SS32       (1u << 4)  /* stack is 32 bit */
-#define HF_LMA        (1u << 5)  /* long mode active */
-#define HF_CS64       (1u << 6)  /* 64-bit code segment */
-#define HF_VM         (1u << 7)  /* virtual-8086 */
-#define HF_PG         (1u << 8)  /* paging */
-#define HF_ADDSEG     (1u << 9)  /* some of DS/ES/SS has a non-zero base */
+#define HF_CPL_MASK 0x0003
+#define HF_PE       (1u << 2) /* protected mode */
+#define HF_CS32     (1u << 3) /* default operand/address size 32 */
+#define HF_SS32     (1u << 4) /* stack is 32 bit */
+#define HF_LMA      (1u << 5) /* long mode active */
+#define HF_CS64     (1u << 6) /* 64-bit code segment */
+#define HF_VM       (1u << 7) /* virtual-8086 */
+#define HF_PG       (1u << 8) /* paging */
+#define HF_ADDSEG   (1u << 9) /* some of DS/ES/SS has a non-zero base */
 
 typedef struct SegmentCache {
     uint16_t selector;
@@ -137,8 +168,8 @@ typedef struct TLBEntry {
     uint64_t tag_read;  /* linear page address if readable through addend */
     uint64_t tag_write; /* same for writes (never set on pages holding code) */
     uint64_t tag_exec;
-    uintptr_t addend;   /* host address = linear + addend */
-    uint64_t phys;      /* physical page address */
+    uintptr_t addend; /* host address = linear + addend */
+    uint64_t phys;    /* physical page address */
 } TLBEntry;
 #define TLB_BITS 8
 #define TLB_SIZE (1 << TLB_BITS)
@@ -153,7 +184,7 @@ struct CPUX86State {
     uint64_t regs[16];
     uint64_t rip;
     uint64_t next_rip;
-    uint32_t eflags;   /* all but the arithmetic flags, which are lazy (flags.h) */
+    uint32_t eflags; /* all but the arithmetic flags, which are lazy (flags.h) */
     uint32_t cc_op;
     uint64_t cc_dst, cc_src, cc_src2;
     uint32_t hflags;
@@ -174,12 +205,12 @@ struct CPUX86State {
 
     /* x87 FPU (fpu*.c). ST(i) is fpregs[(fpstt + i) & 7]; MMX registers alias mant. */
     FPReg fpregs[8];
-    unsigned fpstt;   /* TOP */
-    uint16_t fpus;    /* status word, TOP bits kept in fpstt */
-    uint16_t fpuc;    /* control word */
-    uint16_t fptw;    /* tag word, 2 bits per physical register: 3 = empty; the other
-                         values are recomputed when the word is stored */
-    uint16_t fpop;    /* last opcode (11 bits) */
+    unsigned fpstt; /* TOP */
+    uint16_t fpus;  /* status word, TOP bits kept in fpstt */
+    uint16_t fpuc;  /* control word */
+    uint16_t fptw;  /* tag word, 2 bits per physical register: 3 = empty; the other
+                       values are recomputed when the word is stored */
+    uint16_t fpop;  /* last opcode (11 bits) */
     uint16_t fpcs, fpds;
     uint64_t fpip, fpdp;
 
@@ -196,24 +227,25 @@ struct CPUX86State {
 
     /* Interrupts */
     bool halted;
-    bool irq_line;          /* INTR asserted by the interrupt controller */
+    bool irq_line; /* INTR asserted by the interrupt controller */
     bool nmi_pending;
-    uint64_t irq_inhibit_until; /* no maskable interrupt before this icount (STI, MOV SS) */
+    uint64_t
+        irq_inhibit_until; /* no maskable interrupt before this icount (STI, MOV SS) */
     CPUGetIRQ *get_irq;
     void *get_irq_opaque;
     struct APICState *apic; /* NULL without a local APIC (include/hw/intc/apic.h) */
     const struct CpuModel *cpu_model; /* CPUID model (cpuid.c); NULL = the default */
-    uint32_t debug_hits;    /* data breakpoints hit by the current instruction (DR6 B0-3) */
+    uint32_t debug_hits; /* data breakpoints hit by the current instruction (DR6 B0-3) */
 
     /* Execution */
     volatile bool exit_request; /* leave the block after this instruction */
     bool stop_request;          /* and return to the main loop */
     jmp_buf jmp_env;
-    int exception_index;    /* pending fault raised by a handler */
+    int exception_index; /* pending fault raised by a handler */
     int error_code;
     bool exception_has_error;
-    int exception_depth;    /* class of the event being delivered: 0 none, 1 benign,
-                               2 contributory, 3 #PF, 4 #DF (double-fault rules) */
+    int exception_depth;         /* class of the event being delivered: 0 none, 1 benign,
+                                    2 contributory, 3 #PF, 4 #DF (double-fault rules) */
     uint64_t exception_next_rip; /* for software interrupts: return address */
     bool exception_is_soft;
 
@@ -222,9 +254,9 @@ struct CPUX86State {
     Machine *machine;
     AddressSpace *mem;
     AddressSpace *io;
-    MemoryRegion *ram;      /* main RAM, for the code page map */
+    MemoryRegion *ram; /* main RAM, for the code page map */
 
-    void *engine;           /* accel/tcg private state (block cache) */
+    void *engine; /* accel/tcg private state (block cache) */
 };
 
 /* --- lifecycle (cpu.c) --- */
@@ -265,7 +297,8 @@ static inline uint64_t size_mask(unsigned size)
 }
 
 /* Byte registers: without REX, 4..7 are AH, CH, DH, BH. */
-static inline uint64_t get_reg(const CPUX86State *env, unsigned r, unsigned size, bool rex)
+static inline uint64_t get_reg(const CPUX86State *env, unsigned r, unsigned size,
+                               bool rex)
 {
     if (size == 1 && !rex && r >= 4 && r < 8) {
         return (env->regs[r - 4] >> 8) & 0xff;

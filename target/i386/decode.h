@@ -36,16 +36,16 @@ enum { MP_NONE = 0, MP_66 = 1, MP_F3 = 2, MP_F2 = 3 };
 enum { DECODE_16 = 0, DECODE_32 = 1, DECODE_64 = 2 };
 
 struct Insn {
-    InsnHandler *fn;  /* filled in by the translator */
-    uint8_t len;      /* total length in bytes, 1..15 */
-    uint8_t map;      /* MAP_* */
-    uint8_t opcode;   /* last opcode byte */
-    uint8_t opsize;   /* operand size of 'v' operands: 2, 4 or 8 */
-    uint8_t addrsize; /* 2, 4 or 8 */
-    uint8_t prefix;   /* PFX_* */
-    uint8_t mandatory;/* MP_* */
-    uint8_t seg;      /* segment of the memory operand (override or DS/SS default) */
-    uint8_t rex;      /* the REX byte, 0 if none */
+    InsnHandler *fn;   /* filled in by the translator */
+    uint8_t len;       /* total length in bytes, 1..15 */
+    uint8_t map;       /* MAP_* */
+    uint8_t opcode;    /* last opcode byte */
+    uint8_t opsize;    /* operand size of 'v' operands: 2, 4 or 8 */
+    uint8_t addrsize;  /* 2, 4 or 8 */
+    uint8_t prefix;    /* PFX_* */
+    uint8_t mandatory; /* MP_* */
+    uint8_t seg;       /* segment of the memory operand (override or DS/SS default) */
+    uint8_t rex;       /* the REX byte, 0 if none */
     uint8_t has_modrm;
     uint8_t modrm;    /* raw ModRM byte */
     uint8_t mod;      /* ModRM.mod; 3 means register operand */
@@ -56,10 +56,10 @@ struct Insn {
     uint8_t scale;    /* log2 of the index scale */
     uint8_t imm_size; /* bytes of the first immediate (0 if none) */
     uint8_t vex_l, vex_vvvv; /* VEX fields (when PFX_VEX) */
-    uint8_t opc_byte[3]; /* up to three opcode bytes as encoded (0F, 38/3A, op) */
-    int32_t disp;     /* displacement, sign-extended */
-    uint64_t imm;     /* first immediate, sign-extended from its encoded size */
-    uint16_t imm2;    /* second immediate: ENTER's level, a far pointer's selector */
+    uint8_t opc_byte[3];     /* up to three opcode bytes as encoded (0F, 38/3A, op) */
+    int32_t disp;            /* displacement, sign-extended */
+    uint64_t imm;            /* first immediate, sign-extended from its encoded size */
+    uint16_t imm2; /* second immediate: ENTER's level, a far pointer's selector */
 };
 
 enum {

@@ -16,7 +16,8 @@
 
 /* InsnDef.flags */
 #define IF_BRANCH 0x01 /* may change rip other than falling through: ends a block */
-#define IF_EXIT   0x02 /* may change mode, interrupt state or the code: ends a block and
+#define IF_EXIT                                                                          \
+    0x02               /* may change mode, interrupt state or the code: ends a block and \
                           returns to the exec loop */
 #define IF_NO64   0x04 /* invalid in 64-bit mode */
 #define IF_ONLY64 0x08 /* valid only in 64-bit mode */

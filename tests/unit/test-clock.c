@@ -5,7 +5,7 @@
 typedef struct Fired {
     int count;
     int64_t at[8];
-    Timer *rearm;      /* re-arm this timer from the callback */
+    Timer *rearm; /* re-arm this timer from the callback */
     int64_t rearm_to;
 } Fired;
 

@@ -5,17 +5,17 @@
 #include "hw/machine.h"
 
 typedef struct PCMachineOptions {
-    const char *cpu_model; /* -cpu, NULL for the default */
-    const char *rtc_base;  /* -rtc base=..., NULL for utc */
+    const char *cpu_model;   /* -cpu, NULL for the default */
+    const char *rtc_base;    /* -rtc base=..., NULL for utc */
     const char *kernel_boot; /* -machine pc,kernel-boot=auto|pvh|bzimage */
 } PCMachineOptions;
 
 /* Layout of guest-physical memory below 1 MiB used by direct kernel boot. */
 #define PC_BOOT_GDT_ADDR    0x8000
-#define PC_BOOT_PARAMS_ADDR 0x9000   /* Linux zero page, or PVH start info */
-#define PC_BOOT_CMDLINE     0x20000  /* kernel command line (up to 64 KiB) */
-#define PC_BIOS_AREA        0xE0000  /* ACPI tables, reserved in the e820 map */
-#define PC_LOW_RAM_END      0x9FC00  /* conventional memory */
+#define PC_BOOT_PARAMS_ADDR 0x9000  /* Linux zero page, or PVH start info */
+#define PC_BOOT_CMDLINE     0x20000 /* kernel command line (up to 64 KiB) */
+#define PC_BIOS_AREA        0xE0000 /* ACPI tables, reserved in the e820 map */
+#define PC_LOW_RAM_END      0x9FC00 /* conventional memory */
 #define PC_PCI_HOLE_START   0xC0000000u
 
 /* Build the chipset and legacy devices on m (RAM and CPU already exist). */

@@ -40,7 +40,7 @@ def meson_tests(build, label, slow):
 def functional_tests(build, replay_enabled, label, only):
     sys.path.insert(0, os.path.join(HERE, "functional"))
     import common
-    passed = failed = 0
+    passed = failed = skipped = 0
     for name in sorted(os.listdir(os.path.join(HERE, "functional"))):
         if not (name.startswith("test_") and name.endswith(".py")):
             continue
@@ -62,12 +62,16 @@ def functional_tests(build, replay_enabled, label, only):
                 passed += 1
                 print("ok   %s: %s.%s (%.1fs)" % (label, name[:-3], fn, time.monotonic() - start))
                 shutil.rmtree(tmp, ignore_errors=True)
+            except common.Skip as why:
+                skipped += 1
+                print("SKIP %s: %s.%s (%s)" % (label, name[:-3], fn, why))
+                shutil.rmtree(tmp, ignore_errors=True)
             except Exception:
                 failed += 1
                 print("FAIL %s: %s.%s (scratch kept in %s)" % (label, name[:-3], fn, tmp))
                 traceback.print_exc()
             sys.stdout.flush()
-    return passed, failed
+    return passed, failed, skipped
 
 
 def main():
@@ -89,9 +93,10 @@ def main():
             totals[0] += p
             totals[1] += f
             totals[2] += s
-        p, f = functional_tests(build, replay_enabled, label, args.only)
+        p, f, s = functional_tests(build, replay_enabled, label, args.only)
         totals[0] += p
         totals[1] += f
+        totals[2] += s
     print("%d passed, %d failed, %d skipped" % tuple(totals))
     return 1 if totals[1] else 0
 

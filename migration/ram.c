@@ -102,8 +102,10 @@ static bool ram_check_full(const MemoryRegion *mr, const uint8_t *buf, size_t le
     bool first = true;
 
     if (len < 16 || get_u64(buf) != mr->size) {
-        error_setg(errp, "ram: the snapshot's RAM size differs from this machine's "
-                         "%" PRIu64 " bytes", mr->size);
+        error_setg(errp,
+                   "ram: the snapshot's RAM size differs from this machine's "
+                   "%" PRIu64 " bytes",
+                   mr->size);
         return false;
     }
     for (;;) {
@@ -176,9 +178,9 @@ bool ram_load_full(MemoryRegion *mr, const uint8_t *buf, size_t len, Error **err
 
 typedef struct DirtyTracker {
     uint8_t *host;
-    uint64_t size;            /* bytes, a whole number of pages */
-    volatile uint8_t *dirty;  /* one byte per page, written by the signal handler */
-    bool protecting;          /* clean pages are write-protected */
+    uint64_t size;           /* bytes, a whole number of pages */
+    volatile uint8_t *dirty; /* one byte per page, written by the signal handler */
+    bool protecting;         /* clean pages are write-protected */
     struct sigaction previous;
     bool installed;
 } DirtyTracker;
@@ -265,7 +267,8 @@ static void tracker_detach(void)
 {
     tracker_set_protection(false);
     g_free((uint8_t *)tracker.dirty);
-    tracker = (DirtyTracker){.previous = tracker.previous, .installed = tracker.installed};
+    tracker =
+        (DirtyTracker){.previous = tracker.previous, .installed = tracker.installed};
 }
 
 void ram_store_prepare_write(MemoryRegion *mr, uint64_t offset, uint64_t len)
@@ -512,7 +515,7 @@ uint64_t ram_store_drop(RamStore *s, uint64_t key)
     assert(i >= 0);
     sp = g_array_index(s->snaps, StoredPages, i);
     next = (guint)i + 1 < s->snaps->len ? &g_array_index(s->snaps, StoredPages, i + 1)
-                                         : NULL;
+                                        : NULL;
     if (s->have_base && s->base == key) {
         /* RAM = this version + dirty pages = the previous one + these pages too. */
         for (guint j = 0; j < sp.pages->len; j++) {

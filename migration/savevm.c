@@ -12,7 +12,6 @@
 #include "migration/savevm.h"
 #include "hw/machine.h"
 #include "target/i386/cpu.h"
-#include "target/i386/access.h"
 #include "system/icount.h"
 #include "system/clock.h"
 #include "system/runstate.h"
@@ -96,8 +95,8 @@ static void collect_timers(const VMStateDescription *vmsd, uint8_t *base, GPtrAr
         if (f->type == VMS_TIMER) {
             g_ptr_array_add(out, p);
         }
-        for (size_t i = 0; (f->type == VMS_STRUCT || f->type == VMS_STRUCT_ARRAY) &&
-                           i < f->count;
+        for (size_t i = 0;
+             (f->type == VMS_STRUCT || f->type == VMS_STRUCT_ARRAY) && i < f->count;
              i++) {
             collect_timers(f->vmsd, p + i * f->size, out);
         }
@@ -223,8 +222,8 @@ static void section_end(GByteArray *out, size_t len_at)
     memcpy(out->data + len_at, &le, 8);
 }
 
-static void put_vmstate(GByteArray *out, const char *name,
-                        const VMStateDescription *vmsd, const void *opaque)
+static void put_vmstate(GByteArray *out, const char *name, const VMStateDescription *vmsd,
+                        const void *opaque)
 {
     size_t at;
 
@@ -242,7 +241,12 @@ static char *device_section_name(Machine *m, guint i)
     return g_strdup_printf("dev/%u/%s", i, dev->info->name);
 }
 
-static void save_sections(Machine *m, GByteArray *out)
+/*
+ * The TLB is left out of hashes: which translations are cached also depends on the
+ * engine's block chaining, which differs between runs; what the guest can see of it
+ * (accessed and dirty bits) is in RAM.
+ */
+static void save_sections(Machine *m, GByteArray *out, bool for_hash)
 {
     size_t at;
 
@@ -254,8 +258,12 @@ static void save_sections(Machine *m, GByteArray *out)
         put_vmstate(out, name, dev->info->vmsd, dev);
     }
     if (m->cpu) {
-        put_vmstate(out, "x86-mmu", &vmstate_x86_mmu, mmu_state(m->cpu));
+        X86TLBImage *tlb = x86_tlb_image_new(m->cpu);
         put_vmstate(out, "x86-cpu", &vmstate_x86_cpu, m->cpu);
+        if (!for_hash) {
+            put_vmstate(out, "x86-tlb", &vmstate_x86_tlb, tlb);
+        }
+        x86_tlb_image_free(tlb);
     }
     section_begin(out, "timers", &at);
     timers_save(m, out);
@@ -269,7 +277,7 @@ static void save_sections(Machine *m, GByteArray *out)
 
 void savevm_state_save(Machine *m, GByteArray *out)
 {
-    save_sections(m, out);
+    save_sections(m, out, false);
 }
 
 void savevm_machine_save(Machine *m, GByteArray *out)
@@ -279,21 +287,33 @@ void savevm_machine_save(Machine *m, GByteArray *out)
     section_begin(out, "ram", &at);
     ram_save_full(&m->ram, out);
     section_end(out, at);
-    save_sections(m, out);
+    save_sections(m, out, false);
 }
 
-uint64_t savevm_machine_hash(Machine *m)
+static uint64_t savevm_hash(Machine *m, bool with_ram)
 {
     g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
     g_autoptr(GByteArray) state = g_byte_array_new();
     uint8_t digest[32];
     gsize len = sizeof(digest);
 
-    savevm_state_save(m, state);
+    save_sections(m, state, true);
     g_checksum_update(sum, state->data, state->len);
-    ram_hash(&m->ram, sum);
+    if (with_ram) {
+        ram_hash(&m->ram, sum);
+    }
     g_checksum_get_digest(sum, digest, &len);
     return get_u64(digest);
+}
+
+uint64_t savevm_machine_hash(Machine *m)
+{
+    return savevm_hash(m, true);
+}
+
+uint64_t savevm_state_hash(Machine *m)
+{
+    return savevm_hash(m, false);
 }
 
 /* ---- reading sections ---- */
@@ -376,8 +396,10 @@ static bool need_section(GArray *secs, const char *name, const VMStateDescriptio
     const Section *s = find_section(secs, name);
 
     if (!s) {
-        error_setg(errp, "the snapshot has no section '%s' (it was taken on a different "
-                         "machine configuration)", name);
+        error_setg(errp,
+                   "the snapshot has no section '%s' (it was taken on a different "
+                   "machine configuration)",
+                   name);
         return false;
     }
     return check_vmstate_head(s, vmsd, errp);
@@ -411,8 +433,8 @@ static bool check_sections(Machine *m, GArray *secs, Error **errp)
     return need_section(secs, "icount", &vmstate_icount, errp) &&
            need_section(secs, "machine", &vmstate_machine, errp) &&
            need_section(secs, "timers", NULL, errp) &&
-           (!m->cpu || (need_section(secs, "x86-mmu", &vmstate_x86_mmu, errp) &&
-                        need_section(secs, "x86-cpu", &vmstate_x86_cpu, errp)));
+           (!m->cpu || (need_section(secs, "x86-cpu", &vmstate_x86_cpu, errp) &&
+                        need_section(secs, "x86-tlb", &vmstate_x86_tlb, errp)));
 }
 
 static bool load_vmstate(GArray *secs, const char *name, const VMStateDescription *vmsd,
@@ -457,6 +479,21 @@ static bool load_registered(GArray *secs, Error **errp)
     return true;
 }
 
+static bool load_cpu(Machine *m, GArray *secs, Error **errp)
+{
+    X86TLBImage *tlb;
+    bool ok;
+
+    if (!m->cpu) {
+        return true;
+    }
+    tlb = x86_tlb_image_new(m->cpu);
+    ok = load_vmstate(secs, "x86-cpu", &vmstate_x86_cpu, m->cpu, errp) &&
+         load_vmstate(secs, "x86-tlb", &vmstate_x86_tlb, tlb, errp);
+    x86_tlb_image_free(tlb);
+    return ok;
+}
+
 /* The clock first (post_load hooks may compute from it), the CPU after the devices. */
 static bool load_sections(Machine *m, GArray *secs, Error **errp)
 {
@@ -464,10 +501,7 @@ static bool load_sections(Machine *m, GArray *secs, Error **errp)
 
     return load_vmstate(secs, "icount", &vmstate_icount, &icount, errp) &&
            load_vmstate(secs, "machine", &vmstate_machine, m, errp) &&
-           load_devices(m, secs, errp) &&
-           (!m->cpu ||
-            (load_vmstate(secs, "x86-mmu", &vmstate_x86_mmu, mmu_state(m->cpu), errp) &&
-             load_vmstate(secs, "x86-cpu", &vmstate_x86_cpu, m->cpu, errp))) &&
+           load_devices(m, secs, errp) && load_cpu(m, secs, errp) &&
            timers_load(m, timers->data, timers->len, errp) && load_registered(secs, errp);
 }
 
@@ -632,10 +666,14 @@ static bool snap_read_entry(SnapFile *f, uint64_t size, uint64_t offset, SnapEnt
         return false;
     }
     name[name_len] = '\0';
-    *e = (SnapEntry){.icount = get_u64(fixed), .date_ns = (int64_t)get_u64(fixed + 8),
-                     .vm_clock_ns = (int64_t)get_u64(fixed + 16), .compression = fixed[24],
-                     .raw_len = get_u64(fixed + 28), .stored_len = get_u64(fixed + 36),
-                     .crc = get_u32(fixed + 44), .offset = offset,
+    *e = (SnapEntry){.icount = get_u64(fixed),
+                     .date_ns = (int64_t)get_u64(fixed + 8),
+                     .vm_clock_ns = (int64_t)get_u64(fixed + 16),
+                     .compression = fixed[24],
+                     .raw_len = get_u64(fixed + 28),
+                     .stored_len = get_u64(fixed + 36),
+                     .crc = get_u32(fixed + 44),
+                     .offset = offset,
                      .data_offset = offset + 8 + name_len + SNAP_ENTRY_FIXED};
     if (e->stored_len > size - e->data_offset) {
         return false;
@@ -673,8 +711,8 @@ static bool snap_file_scan(SnapFile *f, Error **errp)
 /* Open (creating it if asked) and list the snapshot file. */
 static bool snap_file_open(SnapFile *f, bool create, Error **errp)
 {
-    static const uint8_t header[SNAP_FILE_HEADER] = {'R', 'E', 'P', 'R', 'S', 'N',
-                                                     'A', 'P', SNAP_FILE_VERSION};
+    static const uint8_t header[SNAP_FILE_HEADER] = {
+        'R', 'E', 'P', 'R', 'S', 'N', 'A', 'P', SNAP_FILE_VERSION};
     int flags = create ? O_RDWR | O_CREAT : O_RDONLY;
 
     *f = (SnapFile){.fd = open(savevm_file_path(), flags | O_CLOEXEC, 0644)};

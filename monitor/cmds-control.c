@@ -24,8 +24,9 @@ static void cmd_quit(Monitor *mon, const char *args)
 static void cmd_system_reset(Monitor *mon, const char *args)
 {
     if (replay_mode != REPLAY_MODE_NONE) {
-        monitor_printf(mon, "Error: system_reset is not available while %s: the "
-                            "reset would not be part of the recording\n",
+        monitor_printf(mon,
+                       "Error: system_reset is not available while %s: the "
+                       "reset would not be part of the recording\n",
                        replay_mode == REPLAY_MODE_RECORD ? "recording" : "replaying");
         return;
     }
@@ -54,7 +55,10 @@ static bool parse_required(Monitor *mon, const char *args, const char *what, uin
     return parse_count(mon, args, n);
 }
 
-/* After an operation that runs the VM to a stop: wait for it, or report why not. */
+/*
+ * After an operation that runs the VM to a stop: wait for it, or report why not
+ * (callers compute ok before passing err, which the operation sets).
+ */
 static void run_op(Monitor *mon, bool ok, Error *err)
 {
     if (!ok) {
@@ -86,7 +90,8 @@ static void cmd_replay_seek(Monitor *mon, const char *args)
     uint64_t n;
 
     if (parse_required(mon, args, "an instruction count", &n)) {
-        run_op(mon, replay_seek(n, &err), err);
+        bool ok = replay_seek(n, &err);
+        run_op(mon, ok, err);
     }
 }
 
@@ -96,7 +101,8 @@ static void cmd_stepi(Monitor *mon, const char *args)
     uint64_t n;
 
     if (parse_count(mon, args, &n)) {
-        run_op(mon, vm_step(n, &err), err);
+        bool ok = vm_step(n, &err);
+        run_op(mon, ok, err);
     }
 }
 
@@ -106,15 +112,17 @@ static void cmd_reverse_stepi(Monitor *mon, const char *args)
     uint64_t n;
 
     if (parse_count(mon, args, &n)) {
-        run_op(mon, replay_reverse_step(n, &err), err);
+        bool ok = replay_reverse_step(n, &err);
+        run_op(mon, ok, err);
     }
 }
 
 static void cmd_reverse_continue(Monitor *mon, const char *args)
 {
     Error *err = NULL;
+    bool ok = replay_reverse_continue(&err);
 
-    run_op(mon, replay_reverse_continue(&err), err);
+    run_op(mon, ok, err);
 }
 
 static void cmd_break(Monitor *mon, const char *args)
@@ -162,8 +170,7 @@ static void cmd_watch(Monitor *mon, const char *args)
     Error *err = NULL;
     uint64_t addr, len;
 
-    if (parse_watch(mon, args, &addr, &len) &&
-        !vm_watchpoint_insert(addr, len, &err)) {
+    if (parse_watch(mon, args, &addr, &len) && !vm_watchpoint_insert(addr, len, &err)) {
         monitor_report_err(mon, err);
     }
 }
@@ -192,8 +199,8 @@ const MonitorCmd monitor_control_cmds[] = {
      cmd_replay_seek},
     {"stepi", "[N]", "run N instructions (default 1), then stop", cmd_stepi},
     {"reverse_stepi", "[N]", "go back N instructions (replay)", cmd_reverse_stepi},
-    {"reverse_continue", NULL, "go back to the last breakpoint or watchpoint hit (replay)",
-     cmd_reverse_continue},
+    {"reverse_continue", NULL,
+     "go back to the last breakpoint or watchpoint hit (replay)", cmd_reverse_continue},
     {"break", "ADDR", "stop before the instruction at linear address ADDR", cmd_break},
     {"delete_break", "ADDR", "remove the breakpoint at ADDR", cmd_delete_break},
     {"watch", "ADDR [LEN]", "stop after an instruction changes LEN (4) bytes at ADDR",

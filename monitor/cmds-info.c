@@ -77,9 +77,9 @@ static void info_hash(Monitor *mon, const char *args)
     Machine *m = monitor_machine(mon);
 
     if (m) {
-        monitor_printf(mon, "icount %" PRIu64 " machine %016" PRIx64 " cpu %016" PRIx64
-                            "\n", icount.count, savevm_machine_hash(m),
-                       cpu_x86_state_hash(m->cpu));
+        monitor_printf(mon,
+                       "icount %" PRIu64 " machine %016" PRIx64 " cpu %016" PRIx64 "\n",
+                       icount.count, savevm_machine_hash(m), cpu_x86_state_hash(m->cpu));
     }
 }
 

@@ -37,8 +37,10 @@ static bool parse_format(const char **p, DumpFormat *f, Error **errp)
         } else if (size_of_letter(*end)) {
             f->size = size_of_letter(*end);
         } else {
-            error_setg(errp, "invalid format letter '%c' (formats x d u o c i, "
-                             "sizes b h w g)", *end);
+            error_setg(errp,
+                       "invalid format letter '%c' (formats x d u o c i, "
+                       "sizes b h w g)",
+                       *end);
             return false;
         }
     }
@@ -60,8 +62,8 @@ static bool dump_read(const Dumper *d, uint64_t addr, void *buf, size_t len)
 
 static void dump_item(Monitor *mon, const DumpFormat *f, uint64_t v)
 {
-    int64_t sv = f->size == 8 ? (int64_t)v : (int64_t)(v << (64 - 8 * f->size)) >>
-                                                 (64 - 8 * f->size);
+    int64_t sv = f->size == 8 ? (int64_t)v
+                              : (int64_t)(v << (64 - 8 * f->size)) >> (64 - 8 * f->size);
 
     switch (f->fmt) {
     case 'd': monitor_printf(mon, " %" PRId64, sv); break;
@@ -99,8 +101,9 @@ static bool dump_values(const Dumper *d, const DumpFormat *f, uint64_t addr)
 
 static int cpu_decode_mode(const CPUX86State *env)
 {
-    return (env->hflags & HF_CS64) ? DECODE_64 : (env->hflags & HF_CS32) ? DECODE_32
-                                                                          : DECODE_16;
+    return (env->hflags & HF_CS64)   ? DECODE_64
+           : (env->hflags & HF_CS32) ? DECODE_32
+                                     : DECODE_16;
 }
 
 static bool dump_insns(const Dumper *d, const DumpFormat *f, uint64_t addr)
@@ -113,7 +116,8 @@ static bool dump_insns(const Dumper *d, const DumpFormat *f, uint64_t addr)
         char *text = NULL;
         size_t len = 0;
         FILE *out;
-        if (!dump_read(d, addr, bytes, sizeof(bytes)) || !(out = open_memstream(&text, &len))) {
+        if (!dump_read(d, addr, bytes, sizeof(bytes)) ||
+            !(out = open_memstream(&text, &len))) {
             monitor_printf(d->mon, "Cannot access memory at address 0x%" PRIx64 "\n",
                            addr);
             return false;
@@ -166,7 +170,8 @@ static void cmd_xp(Monitor *mon, const char *args)
 }
 
 const MonitorCmd monitor_memory_cmds[] = {
-    {"xp", "/FMT ADDR", "dump physical memory (FMT: count, x d u o c i, b h w g)", cmd_xp},
+    {"xp", "/FMT ADDR", "dump physical memory (FMT: count, x d u o c i, b h w g)",
+     cmd_xp},
     {"x", "/FMT ADDR", "dump memory at a linear address", cmd_x},
     {NULL},
 };

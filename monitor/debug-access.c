@@ -107,8 +107,7 @@ bool cpu_memory_rw_debug(CPUX86State *env, uint64_t lin, void *buf, size_t len,
     return true;
 }
 
-bool phys_memory_rw_debug(Machine *m, uint64_t phys, void *buf, size_t len,
-                          bool is_write)
+bool phys_memory_rw_debug(Machine *m, uint64_t phys, void *buf, size_t len, bool is_write)
 {
     uint8_t *p = buf;
 

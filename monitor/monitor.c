@@ -201,9 +201,9 @@ static void monitor_info(Monitor *mon, const char *args)
 void monitor_print_help(Monitor *mon, const MonitorCmd *table, const char *prefix)
 {
     for (const MonitorCmd *c = table; c->name; c++) {
-        g_autofree char *syntax = g_strdup_printf("%s%s%s%s", prefix, c->name,
-                                                  c->params ? " " : "",
-                                                  c->params ? c->params : "");
+        g_autofree char *syntax =
+            g_strdup_printf("%s%s%s%s", prefix, c->name, c->params ? " " : "",
+                            c->params ? c->params : "");
         monitor_printf(mon, "%-32s -- %s\n", syntax, c->help);
     }
 }
@@ -214,7 +214,8 @@ static void monitor_help(Monitor *mon, const char *args)
         monitor_print_help(mon, cmd_tables[i], "");
     }
     monitor_printf(mon, "%-32s -- %s\n", "help|?", "show this help");
-    monitor_printf(mon, "%-32s -- %s\n", "info [ITEM]", "show machine state (lists items)");
+    monitor_printf(mon, "%-32s -- %s\n", "info [ITEM]",
+                   "show machine state (lists items)");
 }
 
 static void monitor_execute(Monitor *mon, char *line)
@@ -253,9 +254,9 @@ static bool monitor_edit(Monitor *mon, uint8_t ch)
 
     mon->last_cr = ch == '\r';
     if (mon->esc != ESC_NONE) {
-        mon->esc = mon->esc == ESC_SEEN && ch == '[' ? ESC_CSI
+        mon->esc = mon->esc == ESC_SEEN && ch == '['                 ? ESC_CSI
                    : mon->esc == ESC_CSI && (ch < 0x40 || ch > 0x7e) ? ESC_CSI
-                                                                    : ESC_NONE;
+                                                                     : ESC_NONE;
         return false;
     }
     if (ch == '\r' || (ch == '\n' && !after_cr)) {
@@ -321,8 +322,9 @@ static void monitor_event(void *opaque, int event)
     Monitor *mon = opaque;
 
     if (event == CHR_EVENT_OPENED) {
-        monitor_printf(mon, "Reprise %s monitor - type 'help' for more information\n"
-                            MONITOR_PROMPT, REPRISE_VERSION);
+        monitor_printf(
+            mon, "Reprise %s monitor - type 'help' for more information\n" MONITOR_PROMPT,
+            REPRISE_VERSION);
     }
 }
 
@@ -372,7 +374,7 @@ static void monitor_on_stop(void *opaque, const StopEvent *ev)
 
 void monitor_wait_for_stop(Monitor *mon)
 {
-    mon->waiting = !runstate_is_running() ? false : true;
+    mon->waiting = runstate_is_running(); /* else it stopped already, and said so */
 }
 
 /* ---- creation ---- */

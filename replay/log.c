@@ -586,8 +586,8 @@ struct ReplayLogReader {
     uint64_t end_offset;
     bool finished;
     bool truncated;
-    char *failure; /* the first corruption found, repeated on later reads */
-    GArray *index; /* ChunkIndexEntry for each chunk read: the expected trailer */
+    char *failure;     /* the first corruption found, repeated on later reads */
+    GArray *index;     /* ChunkIndexEntry for each chunk read: the expected trailer */
     GArray *first_seq; /* uint64_t, parallel to index: number of its first event */
     uint8_t *stored;
     uint8_t *raw;
@@ -1134,8 +1134,10 @@ static bool reader_load_through(ReplayLogReader *r, uint64_t seq, Error **errp)
             if (seq == r->seq) {
                 return true; /* positioned at the very end */
             }
-            error_setg(errp, "%s: cannot seek to event %" PRIu64 ": the log holds %" PRIu64
-                       " events", r->path, seq, r->seq);
+            error_setg(errp,
+                       "%s: cannot seek to event %" PRIu64 ": the log holds %" PRIu64
+                       " events",
+                       r->path, seq, r->seq);
             return false;
         }
     }

@@ -38,6 +38,7 @@
 typedef struct Snapshot {
     uint64_t icount;
     GByteArray *state;
+    uint64_t state_hash; /* what the guest can see of it, but RAM */
 } Snapshot;
 
 typedef struct ReverseState {
@@ -57,10 +58,9 @@ typedef struct ReverseState {
     bool log_end_known;
     uint64_t log_end;
     /* the operation in progress */
-    bool busy;
-    StopEvent seek_stop;      /* how the seek ends */
-    uint64_t scan_start;      /* reverse continue: scanning from this snapshot ... */
-    uint64_t scan_end;        /* ... to here */
+    StopEvent seek_stop; /* how the seek ends */
+    uint64_t scan_start; /* reverse continue: scanning from this snapshot ... */
+    uint64_t scan_end;   /* ... to here */
     bool have_hit;
     StopEvent hit;
 } ReverseState;
@@ -101,7 +101,6 @@ bool replay_snapshot_pause_at_end(void)
 static void rs_on_stop(void *opaque, const StopEvent *ev)
 {
     rs.last_rt = 0; /* time stopped is not replay time */
-    rs.busy = false;
 }
 
 void replay_snapshot_enable(void)
@@ -161,7 +160,7 @@ static void snap_thin(void)
 
 static void snap_take(void)
 {
-    Snapshot s = {icount.count, g_byte_array_new()};
+    Snapshot s = {icount.count, g_byte_array_new(), 0};
 
     if (!rs.snaps) {
         rs.m = main_loop_machine();
@@ -169,35 +168,48 @@ static void snap_take(void)
         rs.ram = ram_store_new(&rs.m->ram);
     }
     savevm_state_save(rs.m, s.state);
+    s.state_hash = savevm_state_hash(rs.m);
     rs.state_bytes += s.state->len;
     ram_store_take(rs.ram, s.icount);
     g_array_append_val(rs.snaps, s);
     rs.run_ns = 0;
     rs.take_next = false;
     snap_thin();
-    log_mask_printf(LOG_REPLAY, "replay: snapshot at %" PRIu64 " (%u kept, %" PRIu64
-                    " KiB)\n", s.icount, rs.snaps->len, rs_bytes() >> 10);
+    log_mask_printf(LOG_REPLAY,
+                    "replay: snapshot at %" PRIu64 " (%u kept, %" PRIu64 " KiB)\n",
+                    s.icount, rs.snaps->len, rs_bytes() >> 10);
 }
 
-/* The replay is back at snapshot i: it must be in the same state. */
+/* Snapshots i and after belong to another history: forget them. */
+static void snap_drop_from(guint i)
+{
+    while (rs.snaps->len > i) {
+        snap_drop(rs.snaps->len - 1);
+    }
+}
+
+/*
+ * The replay is back at snapshot i: it must be in the same state. If not, replaying
+ * is not deterministic here (a bug worth a loud warning); the snapshots from i on
+ * describe another history and are replaced by one of this state.
+ */
 static void snap_verify_and_rebase(guint i)
 {
     Snapshot *s = snap_at(i);
-    g_autoptr(GByteArray) now = g_byte_array_new();
     uint64_t pages;
 
     if (rs.restored && rs.restored_icount == s->icount) {
         rs.restored = false;
         return;
     }
-    savevm_state_save(rs.m, now);
     pages = ram_store_compare(rs.ram, s->icount);
-    if (now->len != s->state->len || memcmp(now->data, s->state->data, now->len) != 0 ||
-        pages) {
-        error_report("reverse execution: the replay reached instruction %" PRIu64
-                     " again in another state (%s differs); replaying is not "
-                     "deterministic here", s->icount, pages ? "RAM" : "device or CPU state");
-        runstate_error_shutdown();
+    if (pages || savevm_state_hash(rs.m) != s->state_hash) {
+        warn_report("reverse execution: the replay reached instruction %" PRIu64
+                    " again in another state (%s differs): replaying is not "
+                    "deterministic here",
+                    s->icount, pages ? "RAM" : "device or CPU state");
+        snap_drop_from(i);
+        snap_take();
         return;
     }
     ram_store_rebase(rs.ram, s->icount);
@@ -309,7 +321,6 @@ static void seek_done(void *opaque)
 {
     StopEvent ev = rs.seek_stop;
 
-    rs.busy = false;
     ev.icount = icount.count;
     vm_stop_event(&ev);
 }
@@ -324,7 +335,6 @@ static void seek_to(uint64_t target, const StopEvent *stop)
     if (!here && (target <= icount.count || snap_at(i)->icount > icount.count)) {
         snap_restore((guint)i);
     }
-    rs.busy = true;
     rs.seek_stop = *stop;
     main_loop_run_to(target, seek_done, NULL);
     vm_start();
@@ -338,13 +348,17 @@ static bool seek_check(uint64_t target, Error **errp)
         return false;
     }
     if (target > last) {
-        error_setg(errp, "instruction %" PRIu64 " is past the end of the replay log "
-                         "(instruction %" PRIu64 ")", target, last);
+        error_setg(errp,
+                   "instruction %" PRIu64 " is past the end of the replay log "
+                   "(instruction %" PRIu64 ")",
+                   target, last);
         return false;
     }
     if (target < first) {
-        error_setg(errp, "instruction %" PRIu64 " is before the first snapshot "
-                         "(instruction %" PRIu64 ")", target, first);
+        error_setg(errp,
+                   "instruction %" PRIu64 " is before the first snapshot "
+                   "(instruction %" PRIu64 ")",
+                   target, first);
         return false;
     }
     return true;
@@ -416,7 +430,6 @@ static void scan_from(int i, uint64_t end)
     StopEvent hit;
 
     snap_restore((guint)i);
-    rs.busy = true;
     rs.scan_start = snap_at(i)->icount;
     rs.scan_end = end;
     rs.have_hit = false;
@@ -454,9 +467,7 @@ bool replay_rrsnapshot_at_start(const char *name, Error **errp)
     switch (replay_mode) {
     case REPLAY_MODE_RECORD: ok = savevm_save_named(name, errp); break;
     case REPLAY_MODE_PLAY: ok = savevm_load_named(name, errp); break;
-    default:
-        error_setg(errp, "rrsnapshot needs rr=record or rr=replay");
-        return false;
+    default: error_setg(errp, "rrsnapshot needs rr=record or rr=replay"); return false;
     }
     if (!ok) {
         error_prepend(errp, "-icount rrsnapshot=%s: ", name);
@@ -474,10 +485,11 @@ static void describe_snapshots(GString *out)
     }
     used = g_format_size_full(rs_bytes(), G_FORMAT_SIZE_IEC_UNITS);
     limit = g_format_size_full(rs.mem_limit, G_FORMAT_SIZE_IEC_UNITS);
-    g_string_append_printf(out, "reverse execution: %u snapshots from instruction %"
-                           PRIu64 " to %" PRIu64 ", %s of %s\n", rs.snaps->len,
-                           snap_at(0)->icount, snap_at(rs.snaps->len - 1)->icount, used,
-                           limit);
+    g_string_append_printf(out,
+                           "reverse execution: %u snapshots from instruction %" PRIu64
+                           " to %" PRIu64 ", %s of %s\n",
+                           rs.snaps->len, snap_at(0)->icount,
+                           snap_at(rs.snaps->len - 1)->icount, used, limit);
 }
 
 void replay_snapshot_describe(GString *out)
@@ -492,8 +504,9 @@ void replay_snapshot_describe(GString *out)
                            replay_mode == REPLAY_MODE_RECORD ? "Recording" : "Replaying",
                            icount_rr_file(), icount.count);
     if (rs.pos) {
-        g_string_append_printf(out, "log position: event %" PRIu64 ", chunk at offset %"
-                               PRIu64 "\n", rs.pos->events, rs.pos->chunk_offset);
+        g_string_append_printf(
+            out, "log position: event %" PRIu64 ", chunk at offset %" PRIu64 "\n",
+            rs.pos->events, rs.pos->chunk_offset);
     }
     if (replay_mode == REPLAY_MODE_PLAY && rs_log_end(&end, NULL)) {
         g_string_append_printf(out, "the log ends at instruction %" PRIu64 "\n", end);

@@ -72,10 +72,8 @@ bool replay_event_is_async(unsigned kind)
     case REPLAY_EV_CLOCK:
     case REPLAY_EV_RANDOM:
     case REPLAY_EV_CHAR_WRITE:
-    case REPLAY_EV_INTERRUPT:
-        return false;
-    default:
-        return true;
+    case REPLAY_EV_INTERRUPT: return false;
+    default: return true;
     }
 }
 
@@ -245,8 +243,7 @@ static bool replay_start_record(GPtrArray *config_args)
     return true;
 }
 
-bool replay_start(ReplayMode mode, const char *path, GPtrArray *config_args,
-                  Error **errp)
+bool replay_start(ReplayMode mode, const char *path, GPtrArray *config_args, Error **errp)
 {
     log_path = g_strdup(path);
     next_payload = g_byte_array_new();
@@ -290,8 +287,8 @@ static const ReplayImage *replay_find_image(const ReplayLogHeader *h, const char
     return NULL;
 }
 
-static bool replay_check_image(const char *role, const char *path,
-                               const uint8_t sha[32], Error **errp)
+static bool replay_check_image(const char *role, const char *path, const uint8_t sha[32],
+                               Error **errp)
 {
     const ReplayImage *img = replay_find_image(replay_log_reader_header(reader), role);
 
@@ -301,8 +298,10 @@ static bool replay_check_image(const char *role, const char *path,
         return false;
     }
     if (memcmp(img->sha256, sha, 32)) {
-        error_setg(errp, "%s image '%s' differs from the one recorded in '%s' (recorded "
-                   "from '%s'; SHA-256 mismatch)", role, path, log_path, img->path);
+        error_setg(errp,
+                   "%s image '%s' differs from the one recorded in '%s' (recorded "
+                   "from '%s'; SHA-256 mismatch)",
+                   role, path, log_path, img->path);
         return false;
     }
     return true;
@@ -483,7 +482,8 @@ static void replay_record_checkpoint(void)
     int64_t now = host_clock_realtime_ns();
     Error *err = NULL;
 
-    if (machine && machine->cpu && icount.count - book.last_checkpoint >= CHECKPOINT_INTERVAL) {
+    if (machine && machine->cpu &&
+        icount.count - book.last_checkpoint >= CHECKPOINT_INTERVAL) {
         replay_write_checkpoint();
     }
     /* Flushing often bounds what a SIGKILL can lose; chunk boundaries are invisible. */
@@ -496,8 +496,8 @@ static void replay_record_checkpoint(void)
 }
 
 static const char *const reg_names[CKPT_NR_REGS] = {
-    "rip", "rflags", "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-    "r8",  "r9",     "r10", "r11", "r12", "r13", "r14", "r15",
+    "rip", "rflags", "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi",
+    "rdi", "r8",     "r9",  "r10", "r11", "r12", "r13", "r14", "r15",
 };
 
 static void replay_explain_regs(const uint8_t *logged, GString *out)
@@ -535,13 +535,15 @@ static bool replay_check_checkpoint(const ReplayEvent *ev)
             replay_explain_regs(ev->payload + need - 8 * CKPT_NR_REGS, why);
         }
         replay_diverged("CPU state differs from the recording (checkpoint #%" PRIu64
-                        "):%s", ev->seq, why->str);
+                        "):%s",
+                        ev->seq, why->str);
         return false;
     }
     if ((flags & CKPT_HAS_MACHINE_HASH) &&
         get_u64(ev->payload + 9) != machine_state_hash(machine)) {
-        replay_diverged("RAM or device state differs from the recording (checkpoint #%"
-                        PRIu64 ")", ev->seq);
+        replay_diverged(
+            "RAM or device state differs from the recording (checkpoint #%" PRIu64 ")",
+            ev->seq);
         return false;
     }
     return true;
@@ -607,7 +609,8 @@ static bool replay_apply_async(const ReplayEvent *ev)
         return false;
     default:
         replay_diverged("event #%" PRIu64 " has kind '%s', which this build cannot "
-                        "replay", ev->seq, replay_event_kind_name(ev->kind));
+                        "replay",
+                        ev->seq, replay_event_kind_name(ev->kind));
         return false;
     }
 }
@@ -617,8 +620,8 @@ static void replay_report_log_end(void)
     if (runstate_shutdown_requested()) {
         return;
     }
-    error_report("replay: '%s' ends at offset %" PRIu64 " (instruction %" PRIu64
-                 ")%s", log_path, replay_log_reader_end_offset(reader), icount.count,
+    error_report("replay: '%s' ends at offset %" PRIu64 " (instruction %" PRIu64 ")%s",
+                 log_path, replay_log_reader_end_offset(reader), icount.count,
                  replay_log_reader_truncated(reader)
                      ? ": the log was cut short (the recorder did not finish)"
                      : " without an end event");
@@ -659,10 +662,8 @@ bool replay_checkpoint(void)
     case REPLAY_MODE_RECORD:
         replay_record_checkpoint();
         return !runstate_shutdown_requested();
-    case REPLAY_MODE_PLAY:
-        return replay_play_checkpoint();
-    default:
-        return true;
+    case REPLAY_MODE_PLAY: return replay_play_checkpoint();
+    default: return true;
     }
 }
 
@@ -696,11 +697,14 @@ void replay_interrupt(int vector)
         b = g_byte_array_new();
         leb128_put_u64(b, (uint64_t)vector);
         replay_put_event(REPLAY_EV_INTERRUPT, b->data, b->len);
-    } else if (replay_mode == REPLAY_MODE_PLAY && replay_get_event(REPLAY_EV_INTERRUPT, &ev)) {
+    } else if (replay_mode == REPLAY_MODE_PLAY &&
+               replay_get_event(REPLAY_EV_INTERRUPT, &ev)) {
         p = ev.payload;
-        if (!leb128_get_u64(&p, ev.payload + ev.len, &logged) || logged != (uint64_t)vector) {
+        if (!leb128_get_u64(&p, ev.payload + ev.len, &logged) ||
+            logged != (uint64_t)vector) {
             replay_diverged("interrupt vector 0x%x delivered, the recording delivered "
-                            "0x%" PRIx64, vector, logged);
+                            "0x%" PRIx64,
+                            vector, logged);
         }
     }
 }
@@ -751,24 +755,31 @@ static void replay_finish_record(void)
     writer = NULL;
 }
 
+/* The user ended the replay (quit, a signal) before the end of the log? */
+static bool replay_ended_early(void)
+{
+    bool by_user = runstate_shutdown_cause() == SHUTDOWN_CAUSE_HOST_SIGNAL ||
+                   runstate_shutdown_cause() == SHUTDOWN_CAUSE_HOST_QUIT;
+
+    return by_user && (!replay_peek() || next_ev.kind != REPLAY_EV_END ||
+                       next_ev.icount != icount.count);
+}
+
 static void replay_finish_play(void)
 {
-    if (diverged || log_ended) {
+    if (diverged || log_ended || replay_ended_early()) {
         return;
     }
     if (!replay_peek() || next_ev.kind != REPLAY_EV_END) {
         g_autofree char *what = replay_describe_next();
-        if (runstate_shutdown_cause() == SHUTDOWN_CAUSE_HOST_SIGNAL ||
-            runstate_shutdown_cause() == SHUTDOWN_CAUSE_HOST_QUIT) {
-            return; /* the user ended the replay early */
-        }
         replay_diverged("the machine stopped, but the log continues with %s", what);
         return;
     }
     if (next_ev.icount != icount.count || next_ev.len != 8 ||
         get_u64(next_ev.payload) != replay_final_hash()) {
         replay_diverged("the final state differs from the recording (end event at "
-                        "instruction %" PRIu64 ")", next_ev.icount);
+                        "instruction %" PRIu64 ")",
+                        next_ev.icount);
         return;
     }
     log_mask_printf(LOG_REPLAY, "replay: reached the end of the log at %" PRIu64 "\n",

@@ -1,11 +1,13 @@
 /* Instruction counting and the virtual clock derived from it (-icount). */
 #include "system/icount.h"
 #include "replay/replay.h"
+#include "replay/replay-snapshot.h"
 
 IcountState icount = {.shift = 0, .sleep = true};
 
 static char *rr_mode;
 static char *rr_file;
+static char *rr_snapshot;
 
 static bool icount_parse_shift(const char *val, Error **errp)
 {
@@ -51,6 +53,27 @@ static bool icount_parse_rr(const char *val, Error **errp)
     return true;
 }
 
+/* rrsnapshot-interval=N (instructions), rrsnapshot-mem=SIZE (suffixes K, M, G). */
+static bool icount_parse_rrsnapshot_number(const char *key, const char *val, Error **errp)
+{
+    bool mem = !strcmp(key, "rrsnapshot-mem");
+    char *end;
+    uint64_t n = g_ascii_strtoull(val, &end, 10);
+    unsigned shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
+
+    if (end == val || (*end && (!mem || !shift || end[1]))) {
+        error_setg(errp, "-icount: %s expects %s, not '%s'", key,
+                   mem ? "a size (e.g. 512M, 2G)" : "a number of instructions", val);
+        return false;
+    }
+    if (mem) {
+        replay_snapshot_set_memory_limit(n << shift);
+    } else {
+        replay_snapshot_set_interval(n);
+    }
+    return true;
+}
+
 static bool icount_parse_one(const char *key, const char *val, Error **errp)
 {
     bool align = false;
@@ -64,6 +87,12 @@ static bool icount_parse_one(const char *key, const char *val, Error **errp)
         return icount_parse_onoff(key, val, &align, errp);
     } else if (!strcmp(key, "rr")) {
         return icount_parse_rr(val, errp);
+    } else if (!strcmp(key, "rrsnapshot")) {
+        g_free(rr_snapshot);
+        rr_snapshot = g_strdup(val);
+        return true;
+    } else if (!strcmp(key, "rrsnapshot-interval") || !strcmp(key, "rrsnapshot-mem")) {
+        return icount_parse_rrsnapshot_number(key, val, errp);
     } else if (!strcmp(key, "rrfile")) {
         g_free(rr_file);
         rr_file = g_strdup(val);
@@ -71,7 +100,7 @@ static bool icount_parse_one(const char *key, const char *val, Error **errp)
     }
     error_setg(errp,
                "-icount: unknown option '%s' (expected shift, sleep, align, rr, "
-               "rrfile)",
+               "rrfile, rrsnapshot, rrsnapshot-interval, rrsnapshot-mem)",
                key);
     return false;
 }
@@ -114,6 +143,11 @@ const char *icount_rr_mode_str(void)
 const char *icount_rr_file(void)
 {
     return rr_file;
+}
+
+const char *icount_rr_snapshot(void)
+{
+    return rr_snapshot;
 }
 
 int64_t icount_get_ns(void)

@@ -26,9 +26,9 @@
 #include "replay/replay-snapshot.h"
 #include "util/log.h"
 
-#define SLICE_INSNS        (1 << 20) /* instructions between host polls */
-#define SHIFT_TUNE_NS      (100 * 1000 * 1000)
-#define MAX_SLEEP_NS       (50 * 1000 * 1000)
+#define SLICE_INSNS   (1 << 20) /* instructions between host polls */
+#define SHIFT_TUNE_NS (100 * 1000 * 1000)
+#define MAX_SLEEP_NS  (50 * 1000 * 1000)
 
 typedef struct ShiftTuner {
     int64_t last_rt, last_vt;
@@ -56,6 +56,7 @@ typedef struct SoonCall {
     void *opaque;
 } SoonCall;
 
+/* One main loop per process, like the thread that runs it. */
 static Machine *running_machine;
 static ExecControl exec = {.fresh = true, .hits_on = true};
 static GArray *soon_calls; /* SoonCall */
@@ -118,7 +119,8 @@ static void main_loop_wait_host(int64_t timeout_ns)
 {
     int64_t until = timeout_ns < 0 ? INT64_MAX : host_clock_realtime_ns() + timeout_ns;
 
-    while (!runstate_shutdown_requested() && !main_loop_soon_pending()) {
+    while (!runstate_shutdown_requested() && !runstate_host_request_pending() &&
+           !main_loop_soon_pending()) {
         int64_t left = until - host_clock_realtime_ns();
         bool woke = false;
         guint id;
@@ -168,7 +170,7 @@ static void main_loop_host_checkpoint(void)
     if (replay_mode == REPLAY_MODE_PLAY) {
         main_loop_poll_host(); /* only signals and output backends */
         main_loop_run_soon_calls();
-        chardev_checkpoint();  /* the guest is deaf: this reaches the monitor only */
+        chardev_checkpoint(); /* the guest is deaf: this reaches the monitor only */
         if (runstate_take_host_request(&cause)) {
             runstate_apply_host_shutdown(cause);
         }
@@ -201,7 +203,8 @@ static int64_t exec_budget(void)
 static int64_t main_loop_budget(void)
 {
     int64_t budget = SLICE_INSNS;
-    int64_t timer = icount.enabled ? icount_budget_until(clock_deadline(CLOCK_VIRTUAL)) : -1;
+    int64_t timer =
+        icount.enabled ? icount_budget_until(clock_deadline(CLOCK_VIRTUAL)) : -1;
     int64_t rr = replay_budget();
 
     if (timer >= 0 && timer < budget) {
@@ -371,8 +374,8 @@ static bool watch_changed(CPUX86State *env, VMWatchpoint *wp)
 {
     uint8_t now[VM_WATCH_MAX_LEN];
     bool readable = cpu_memory_rw_debug(env, wp->addr, now, wp->len, false);
-    bool changed = readable != wp->readable ||
-                   (readable && memcmp(now, wp->value, wp->len) != 0);
+    bool changed =
+        readable != wp->readable || (readable && memcmp(now, wp->value, wp->len) != 0);
 
     wp->readable = readable;
     memcpy(wp->value, now, wp->len);
@@ -383,8 +386,8 @@ static void watch_reset(void)
 {
     for (guint i = 0; exec.watchpoints && running_machine && i < exec.watchpoints->len;
          i++) {
-        watch_changed(running_machine->cpu, &g_array_index(exec.watchpoints,
-                                                           VMWatchpoint, i));
+        watch_changed(running_machine->cpu,
+                      &g_array_index(exec.watchpoints, VMWatchpoint, i));
     }
 }
 
@@ -578,8 +581,10 @@ bool vm_step(uint64_t n, Error **errp)
 bool vm_set_icount_break(uint64_t n, Error **errp)
 {
     if (n <= icount.count) {
-        error_setg(errp, "instruction %" PRIu64 " is not ahead of the current position "
-                         "(%" PRIu64 ")", n, icount.count);
+        error_setg(errp,
+                   "instruction %" PRIu64 " is not ahead of the current position "
+                   "(%" PRIu64 ")",
+                   n, icount.count);
         return false;
     }
     exec.break_set = true;

@@ -16,7 +16,9 @@ static volatile sig_atomic_t host_request; /* set from signal handlers */
 static bool reset_requested;
 /*
  * While a debugger looks at a replay, the guest's own shutdown is the end of the
- * history: the VM stops there, and only "cont" carries the shutdown out.
+ * history. It is held: the log's end event, at the same instruction, stops the VM
+ * (replay.c), a seek or a reverse scan may go back from there, and only "cont" at the
+ * end carries the shutdown out.
  */
 static bool shutdown_held;
 static ShutdownCause held_cause;
@@ -31,7 +33,6 @@ void runstate_guest_shutdown(ShutdownCause cause, int status)
         shutdown_held = true;
         held_cause = cause;
         held_status = status;
-        vm_stop(STOP_REASON_HISTORY_END);
         return;
     }
     shutdown_cause = cause;
@@ -67,6 +68,11 @@ ShutdownCause runstate_shutdown_cause(void)
 int runstate_exit_status(void)
 {
     return exit_status;
+}
+
+bool runstate_host_request_pending(void)
+{
+    return host_request != SHUTDOWN_CAUSE_NONE;
 }
 
 bool runstate_take_host_request(ShutdownCause *cause)
@@ -118,8 +124,8 @@ typedef struct StopNotifierEntry {
 
 static RunState run_state = RUN_STATE_RUNNING;
 static StopEvent last_stop;
-static bool debugged;    /* stopped at least once: a debugger is at work */
-static bool stop_unheard; /* the notifiers have not heard of the last stop yet */
+static bool debugged;          /* stopped at least once: a debugger is at work */
+static bool stop_unheard;      /* the notifiers have not heard of the last stop yet */
 static GArray *stop_notifiers; /* StopNotifierEntry */
 
 void runstate_add_stop_notifier(StopNotifier *fn, void *opaque)

@@ -16,6 +16,11 @@
 #include "replay/replay.h"
 #include "target/i386/cpu.h"
 #include "util/log.h"
+#include "monitor/monitor.h"
+#include "migration/savevm.h"
+#include "replay/replay-snapshot.h"
+#include "gdbstub/gdbstub.h"
+#include "hw/i386/pc-bios.h"
 #include "config-host.h"
 #include <glib-unix.h>
 
@@ -54,6 +59,7 @@ void machine_config_free(MachineConfig *c)
     g_free(c->rtc_base);
     g_free(c->kernel);
     g_free(c->initrd);
+    g_free(c->bios);
     g_free(c->append);
     g_free(c->debugcon);
     g_free(c->icount);
@@ -180,6 +186,26 @@ static bool opt_kernel(MachineConfig *c, const char *arg, Error **errp)
     return true;
 }
 
+static bool opt_bios(MachineConfig *c, const char *arg, Error **errp)
+{
+    set_str(&c->bios, arg);
+    return true;
+}
+
+static char *vl_gdb_dev;
+
+static bool opt_gdb(MachineConfig *c, const char *arg, Error **errp)
+{
+    set_str(&vl_gdb_dev, arg);
+    return true;
+}
+
+static bool opt_s(MachineConfig *c, const char *arg, Error **errp)
+{
+    set_str(&vl_gdb_dev, "tcp::1234");
+    return true;
+}
+
 static bool opt_initrd(MachineConfig *c, const char *arg, Error **errp)
 {
     set_str(&c->initrd, arg);
@@ -296,6 +322,67 @@ static bool opt_smp(MachineConfig *c, const char *arg, Error **errp)
     return true;
 }
 
+static GPtrArray *vl_monitors;
+static bool vl_start_stopped;
+static char *vl_loadvm;
+
+static bool opt_monitor(MachineConfig *c, const char *arg, Error **errp)
+{
+    if (!vl_monitors) {
+        vl_monitors = g_ptr_array_new_with_free_func(g_free);
+    }
+    g_ptr_array_add(vl_monitors, g_strdup(arg));
+    return true;
+}
+
+static bool opt_S(MachineConfig *c, const char *arg, Error **errp)
+{
+    vl_start_stopped = true;
+    return true;
+}
+
+static bool opt_loadvm(MachineConfig *c, const char *arg, Error **errp)
+{
+    set_str(&vl_loadvm, arg);
+    return true;
+}
+
+static bool vl_start_monitors(const MachineConfig *c, Error **errp)
+{
+    if (!vl_monitors && c->nographic) {
+        return monitor_init("mon:stdio", errp);
+    }
+    for (guint i = 0; vl_monitors && i < vl_monitors->len; i++) {
+        if (!monitor_init(vl_monitors->pdata[i], errp)) {
+            error_prepend(errp, "-monitor %s: ", (char *)vl_monitors->pdata[i]);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool vl_before_run(Machine *m, const MachineConfig *c, Error **errp)
+{
+    savevm_set_machine(m);
+    if (!vl_start_monitors(c, errp)) {
+        return false;
+    }
+    if (icount_rr_snapshot() && !replay_rrsnapshot_at_start(icount_rr_snapshot(), errp)) {
+        return false;
+    }
+    if (vl_loadvm && !vm_loadvm_at_start(vl_loadvm, errp)) {
+        return false;
+    }
+    if (vl_gdb_dev && !gdbserver_start(vl_gdb_dev, errp)) {
+        error_prepend(errp, "-gdb %s: ", vl_gdb_dev);
+        return false;
+    }
+    if (vl_start_stopped) {
+        vm_start_paused();
+    }
+    return true;
+}
+
 static bool opt_not_yet(MachineConfig *c, const char *arg, Error **errp)
 {
     error_setg(errp, "this option is not implemented yet");
@@ -331,17 +418,20 @@ static const VlOption vl_options[] = {
     {"accel", NULL, "tcg", opt_accel, "accelerator (only tcg)"},
     {"smp", NULL, "1", opt_smp, "number of CPUs (only 1)"},
     {"cpu", NULL, "MODEL", opt_cpu, "CPU model ('help' lists them)"},
-    {"bios", NULL, "FILE", opt_not_yet, "firmware (not implemented yet)"},
-    {"monitor", NULL, "DEV", opt_not_yet, "human monitor (not implemented yet)"},
-    {"gdb", NULL, "DEV", opt_not_yet, "gdb server (not implemented yet)"},
-    {"s", NULL, NULL, opt_not_yet, "gdb server on tcp::1234 (not implemented yet)"},
-    {"S", NULL, NULL, opt_not_yet, "start paused (not implemented yet)"},
+    {"bios", NULL, "FILE", opt_bios,
+     "firmware image to boot (e.g. SeaBIOS), instead of -kernel"},
+    {"monitor", NULL, "DEV", opt_monitor,
+     "human monitor on DEV (stdio, tcp:..., unix:..., chardev:ID)"},
+    {"gdb", NULL, "DEV", opt_gdb,
+     "gdb server on DEV (tcp:[HOST]:PORT, unix:PATH, chardev:ID)"},
+    {"s", NULL, NULL, opt_s, "gdb server on tcp::1234 (localhost)"},
+    {"S", NULL, NULL, opt_S, "start with the VM stopped (cont in the monitor runs it)"},
     {"rtc", NULL, "base=utc|localtime|DATE", opt_rtc,
      "RTC start time (default: the "
      "host clock, in UTC)"},
     {"drive", NULL, "OPTS", opt_not_yet, "disks (not implemented yet)"},
     {"netdev", NULL, "OPTS", opt_not_yet, "networking (not implemented yet)"},
-    {"loadvm", NULL, "NAME", opt_not_yet, "snapshots (not implemented yet)"},
+    {"loadvm", NULL, "NAME", opt_loadvm, "start from the named snapshot"},
     {"version", NULL, NULL, opt_version, "print the version and exit"},
     {"h", "help", NULL, opt_help, "print this help and exit"},
 };
@@ -492,6 +582,9 @@ GPtrArray *vl_config_to_args(const MachineConfig *c)
     if (c->initrd) {
         add_arg(a, "-initrd", c->initrd);
     }
+    if (c->bios) {
+        add_arg(a, "-bios", c->bios);
+    }
     if (c->append) {
         add_arg(a, "-append", c->append);
     }
@@ -558,6 +651,8 @@ char *vl_config_diff(const MachineConfig *a, const MachineConfig *b)
         return g_strdup("-kernel");
     } else if (!a->initrd != !b->initrd) {
         return g_strdup("-initrd");
+    } else if (!a->bios != !b->bios) {
+        return g_strdup("-bios");
     } else if (str_differs(a->append, b->append)) {
         return g_strdup("-append");
     } else if (list_differs(a->devices, b->devices)) {
@@ -623,7 +718,7 @@ static MachineConfig *vl_replay_config(MachineConfig *user, Error **errp)
     if (!args || !(rc = vl_parse_recorded(args, errp))) {
         return NULL;
     }
-    if (user->kernel && (diff = vl_config_diff(rc, user))) {
+    if ((user->kernel || user->bios) && (diff = vl_config_diff(rc, user))) {
         error_setg(errp,
                    "%s differs from the recording in '%s' (replay with the same "
                    "options, or with just -icount rr=replay,rrfile=...)",
@@ -730,13 +825,13 @@ static bool vl_add_chardevs(const MachineConfig *c, Error **errp)
 
 static bool vl_declare_images(const MachineConfig *c, Error **errp)
 {
-    if (!c->kernel) {
-        error_setg(errp, "no -kernel given (firmware boot with -bios is not "
-                         "implemented yet)");
+    if (!c->kernel && !c->bios) {
+        error_setg(errp, "no -kernel or -bios given: nothing to boot");
         return false;
     }
-    return replay_add_image("kernel", c->kernel, errp) &&
-           (!c->initrd || replay_add_image("initrd", c->initrd, errp));
+    return (!c->kernel || replay_add_image("kernel", c->kernel, errp)) &&
+           (!c->initrd || replay_add_image("initrd", c->initrd, errp)) &&
+           (!c->bios || replay_add_image("bios", c->bios, errp));
 }
 
 static Machine *vl_build_machine(const MachineConfig *c, Error **errp)
@@ -755,7 +850,10 @@ static Machine *vl_build_machine(const MachineConfig *c, Error **errp)
     if (c->kernel_boot && !kernel_boot_mode_parse(c->kernel_boot, &mode, errp)) {
         return NULL;
     }
-    if (!pc_load_kernel(m, c->kernel, c->append, c->initrd, mode, errp)) {
+    if (c->bios && !pc_load_bios(m, c->bios, !c->kernel, errp)) {
+        return NULL;
+    }
+    if (c->kernel && !pc_load_kernel(m, c->kernel, c->append, c->initrd, mode, errp)) {
         return NULL;
     }
     return m;
@@ -855,6 +953,12 @@ int vl_main(int argc, char **argv)
         return 1;
     }
     replay_set_machine(m);
+    if (!vl_before_run(m, c, &err)) {
+        error_report_err(err);
+        chardev_cleanup_all();
+        machine_config_free(c);
+        return 1;
+    }
     vl_install_signals();
     main_loop_run(m);
     replay_finish();

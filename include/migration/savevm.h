@@ -9,8 +9,8 @@
  *   "icount"          instruction count, bias and shift of the virtual clock
  *   "machine"         the ISA line levels
  *   "dev/N/TYPE"      device N of the machine (creation order), through its vmsd
- *   "x86-mmu"         paging bookkeeping of the software TLB
  *   "x86-cpu"         the CPU (target/i386/machine.c)
+ *   "x86-tlb"         its software TLB (guest-visible through accessed/dirty bits)
  *   "timers"          the order of pending virtual timers (ties fire in arming order)
  *   registered ones   e.g. "replay": the replay log position (replay/replay.c)
  * RAM comes first so that post_load hooks see the restored memory.
@@ -29,9 +29,17 @@
 
 typedef struct Machine Machine;
 
-/* The CPU's descriptions (target/i386/machine.c): opaque CPUX86State, MMUState. */
-extern const VMStateDescription vmstate_x86_cpu;
-extern const VMStateDescription vmstate_x86_mmu;
+/* The CPU's descriptions (target/i386/machine.c). */
+typedef struct CPUX86State CPUX86State;
+extern const VMStateDescription vmstate_x86_cpu; /* opaque: CPUX86State */
+/*
+ * The software TLB and its paging bookkeeping, saved from a copy without the host's
+ * part (host pointers, code-page flags); loading installs it in the image's CPU.
+ */
+typedef struct X86TLBImage X86TLBImage;
+extern const VMStateDescription vmstate_x86_tlb; /* opaque: X86TLBImage */
+X86TLBImage *x86_tlb_image_new(CPUX86State *env);
+void x86_tlb_image_free(X86TLBImage *img);
 
 /*
  * A section beyond the machine's own (the replay layer's position). required: a
@@ -47,8 +55,12 @@ bool savevm_state_load(Machine *m, const uint8_t *buf, size_t len, Error **errp)
 /* Everything, RAM included. */
 void savevm_machine_save(Machine *m, GByteArray *out);
 bool savevm_machine_load(Machine *m, const uint8_t *buf, size_t len, Error **errp);
-/* Hash of the state stream plus RAM: equal hashes, equal machines. */
+/*
+ * Hash of what the guest can see: the state stream without the TLB, plus RAM for the
+ * machine hash. Equal hashes, equal machines.
+ */
 uint64_t savevm_machine_hash(Machine *m);
+uint64_t savevm_state_hash(Machine *m);
 
 /* --- named snapshots in the snapshot file --- */
 /* The machine whose state named snapshots save and load. */

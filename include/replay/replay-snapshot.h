@@ -28,9 +28,15 @@ typedef struct Machine Machine;
  * start; no-op outside replay).
  */
 void replay_snapshot_enable(void);
-/* -icount ...,rrsnapshot-interval=N: a snapshot every N instructions (0: adaptive). */
+/*
+ * -icount ...,rrsnapshot-interval=N: a snapshot every N instructions. The default, 0,
+ * takes one per 0.2 s of replaying, so that a seek replays at most that long.
+ */
 void replay_snapshot_set_interval(uint64_t insns);
-/* -icount ...,rrsnapshot-mem=SIZE: memory for snapshots; older ones are thinned out. */
+/*
+ * -icount ...,rrsnapshot-mem=SIZE: memory for snapshots (default 1 GiB); beyond it,
+ * snapshots are thinned out evenly over the history.
+ */
 void replay_snapshot_set_memory_limit(uint64_t bytes);
 /* -icount ...,rrsnapshot=NAME: record saves the named snapshot at the start, replay
  * loads it. Call after the machine is built and replay_begin() succeeded. */
@@ -39,7 +45,8 @@ bool replay_rrsnapshot_at_start(const char *name, Error **errp);
 /* --- operations (monitor, gdbstub) --- */
 /* Stop at icount, forwards or backwards (stop reason SEEK). */
 bool replay_seek(uint64_t icount, Error **errp);
-/* Go back n instructions (STEP); at the start of the history, stop there (HISTORY_START). */
+/* Go back n instructions (STEP); at the start of the history, stop there (HISTORY_START).
+ */
 bool replay_reverse_step(uint64_t n, Error **errp);
 /*
  * Go back to the last breakpoint or watchpoint hit before now (BREAKPOINT at the
@@ -58,7 +65,8 @@ typedef struct ReplayPosition {
     uint64_t chunk_offset; /* file offset of the chunk holding the next event */
 } ReplayPosition;
 void replay_snapshot_attach_position(const ReplayPosition *pos);
-/* At the start of a main-loop turn that is the first at its icount (system/main-loop.c). */
+/* At the start of a main-loop turn that is the first at its icount (system/main-loop.c).
+ */
 void replay_snapshot_turn_start(void);
 /* A named snapshot was loaded: the machine jumped (migration/savevm.c). */
 void replay_snapshot_state_loaded(void);

@@ -27,6 +27,7 @@ extern IcountState icount;
 bool icount_parse_opts(const char *optarg, Error **errp);
 const char *icount_rr_mode_str(void); /* "record", "replay" or NULL */
 const char *icount_rr_file(void);
+const char *icount_rr_snapshot(void);
 
 static inline int64_t icount_to_ns(uint64_t n)
 {

@@ -72,7 +72,8 @@ void main_loop_record_hits(MainLoopHit *fn, void *opaque);
 bool main_loop_breakpoint_here(StopEvent *hit);
 /* The machine state was replaced (snapshot restored): its next turn is a first turn. */
 void main_loop_state_jumped(void);
-/* The state is the canonical one for its icount (see include/replay/replay-snapshot.h). */
+/* The state is the canonical one for its icount (see include/replay/replay-snapshot.h).
+ */
 bool main_loop_at_canonical_state(void);
 /* Called by vm_stop: forget the run's target and hit recording. */
 void main_loop_stopped(void);

@@ -1,4 +1,5 @@
-/* Whether the VM runs, why it stopped, shutdown and reset requests, and the exit status. */
+/* Whether the VM runs, why it stopped, shutdown and reset requests, and the exit status.
+ */
 #ifndef SYSTEM_RUNSTATE_H
 #define SYSTEM_RUNSTATE_H
 
@@ -7,20 +8,21 @@
 
 typedef enum ShutdownCause {
     SHUTDOWN_CAUSE_NONE,
-    SHUTDOWN_CAUSE_HOST_QUIT,    /* Ctrl-A X, monitor quit */
-    SHUTDOWN_CAUSE_HOST_SIGNAL,  /* SIGTERM/SIGINT/SIGHUP */
-    SHUTDOWN_CAUSE_GUEST_EXIT,   /* isa-debug-exit */
+    SHUTDOWN_CAUSE_HOST_QUIT,      /* Ctrl-A X, monitor quit */
+    SHUTDOWN_CAUSE_HOST_SIGNAL,    /* SIGTERM/SIGINT/SIGHUP */
+    SHUTDOWN_CAUSE_GUEST_EXIT,     /* isa-debug-exit */
     SHUTDOWN_CAUSE_GUEST_SHUTDOWN, /* ACPI power off */
-    SHUTDOWN_CAUSE_GUEST_RESET,  /* reset with -no-reboot */
-    SHUTDOWN_CAUSE_GUEST_PANIC,  /* triple fault with -no-reboot, fatal errors */
-    SHUTDOWN_CAUSE_REPLAY_END,   /* end of the replay log */
-    SHUTDOWN_CAUSE_ERROR,        /* emulator error (e.g. replay divergence) */
+    SHUTDOWN_CAUSE_GUEST_RESET,    /* reset with -no-reboot */
+    SHUTDOWN_CAUSE_GUEST_PANIC,    /* triple fault with -no-reboot, fatal errors */
+    SHUTDOWN_CAUSE_REPLAY_END,     /* end of the replay log */
+    SHUTDOWN_CAUSE_ERROR,          /* emulator error (e.g. replay divergence) */
 } ShutdownCause;
 
 /*
  * Guest-initiated shutdown (from device code, deterministic): stop after the
  * current instruction with the given exit status. While a debugger works on a replay,
- * the VM stops there instead, and "cont" (vm_start) carries the shutdown out.
+ * the shutdown is held instead: the VM stops at the end of the log, and "cont"
+ * (vm_start) carries the shutdown out.
  */
 void runstate_guest_shutdown(ShutdownCause cause, int exit_status);
 /*
@@ -35,6 +37,7 @@ void runstate_error_shutdown(void);
 bool runstate_shutdown_requested(void);
 ShutdownCause runstate_shutdown_cause(void);
 int runstate_exit_status(void);
+bool runstate_host_request_pending(void);
 bool runstate_take_host_request(ShutdownCause *cause); /* pending host request? */
 void runstate_apply_host_shutdown(ShutdownCause cause);
 
@@ -99,7 +102,8 @@ void vm_stop_event(const StopEvent *ev);
 void vm_start(void);
 /* Main loop, VM stopped: tell the stop notifiers (once per stop). */
 void runstate_notify_stop(void);
-/* -S: the main loop starts with the VM stopped (before main_loop_run; no notification). */
+/* -S: the main loop starts with the VM stopped (before main_loop_run; no notification).
+ */
 void vm_start_paused(void);
 
 #endif

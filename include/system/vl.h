@@ -12,6 +12,7 @@ typedef struct MachineConfig {
     char *rtc_base;    /* -rtc base= */
     uint64_t ram_size; /* -m, bytes */
     char *kernel, *initrd, *append;
+    char *bios;          /* -bios: firmware image, instead of -kernel */
     GPtrArray *serials;  /* -serial specs, in order */
     GPtrArray *chardevs; /* -chardev option strings */
     GPtrArray *devices;  /* -device option strings */

@@ -1,17 +1,26 @@
-/* The x86 CPU's vmstate: every architectural register, the MMU's TLB and the CPU's
- * interrupt and exception bookkeeping, for snapshots (migration/savevm.c).
+/*
+ * The x86 CPU's vmstate: every architectural register and the CPU's interrupt and
+ * exception bookkeeping, and the MMU's TLB, for snapshots (migration/savevm.c).
  *
  * The software TLB is saved too, not just flushed on load. It is guest-visible state
  * on x86: a cached translation means the next access neither walks the page tables
  * (so it sets no accessed or dirty bit the guest may have cleared) nor sees a page-table
  * change the guest has not invalidated yet. A restored run with an empty TLB could
  * therefore write different A/D bits than the uninterrupted run, and a replay would
- * diverge. Entries are saved by linear and physical page; post_load rebuilds their host
- * pointers and code-page flags from the memory map the devices have just restored.
+ * diverge. Entries are saved by linear and physical page, without what only the host
+ * knows (the host pointer; whether the engine has translated code on the page), from
+ * a copy taken by x86_tlb_image_new; post_load rebuilds those from the memory map the
+ * devices have just restored and the engine's code-page map.
  */
 #include "migration/savevm.h"
 #include "target/i386/cpu.h"
 #include "target/i386/access.h"
+
+struct X86TLBImage {
+    CPUX86State *env;
+    MMUState mmu;
+    TLBEntry tlb[TLB_SIZE];
+};
 
 #define VMSTATE_U64_ELEMS(f, st, n) VMS_FIELD_(f, st, VMS_U64, n)
 
@@ -56,17 +65,6 @@ static const VMStateField tlb_entry_fields[] = {
 static const VMStateDescription vmstate_tlb_entry = {
     .name = "tlb-entry", .version = 1, .fields = tlb_entry_fields};
 
-static const VMStateField mmu_fields[] = {
-    VMSTATE_BOOL(mode_valid, MMUState),
-    VMSTATE_UINT64(mode_key, MMUState),
-    VMSTATE_UINT64(large_addr, MMUState),
-    VMSTATE_UINT64(large_mask, MMUState),
-    VMSTATE_END_OF_LIST(),
-};
-
-const VMStateDescription vmstate_x86_mmu = {
-    .name = "x86-mmu", .version = 1, .fields = mmu_fields};
-
 static bool tlb_tag_valid(uint64_t tag)
 {
     return tag != ~0ull;
@@ -109,17 +107,63 @@ static void tlb_entry_rebuild(CPUX86State *env, TLBEntry *e)
     }
 }
 
+X86TLBImage *x86_tlb_image_new(CPUX86State *env)
+{
+    X86TLBImage *img = g_new0(X86TLBImage, 1);
+
+    img->env = env;
+    img->mmu = *mmu_state(env);
+    memcpy(img->tlb, env->tlb, sizeof(img->tlb));
+    for (int i = 0; i < TLB_SIZE; i++) {
+        if (tlb_tag_valid(img->tlb[i].tag_write)) {
+            img->tlb[i].tag_write &= ~TLB_CODE;
+        }
+    }
+    return img;
+}
+
+void x86_tlb_image_free(X86TLBImage *img)
+{
+    g_free(img);
+}
+
+static bool x86_tlb_post_load(void *opaque, Error **errp)
+{
+    X86TLBImage *img = opaque;
+    CPUX86State *env = img->env;
+    MMUState *mmu = mmu_state(env);
+
+    memcpy(env->tlb, img->tlb, sizeof(env->tlb));
+    for (int i = 0; i < TLB_SIZE; i++) {
+        tlb_entry_rebuild(env, &env->tlb[i]);
+    }
+    img->mmu.generation = env->mem->generation; /* the map the devices restored */
+    *mmu = img->mmu;
+    tb_flush_jump_cache(env);
+    return true;
+}
+
+static const VMStateField mmu_fields[] = {
+    VMSTATE_BOOL(mmu.mode_valid, X86TLBImage),
+    VMSTATE_UINT64(mmu.mode_key, X86TLBImage),
+    VMSTATE_UINT64(mmu.large_addr, X86TLBImage),
+    VMSTATE_UINT64(mmu.large_mask, X86TLBImage),
+    VMSTATE_STRUCT_ARRAY(tlb, X86TLBImage, TLB_SIZE, vmstate_tlb_entry),
+    VMSTATE_END_OF_LIST(),
+};
+
+const VMStateDescription vmstate_x86_tlb = {
+    .name = "x86-tlb",
+    .version = 1,
+    .fields = mmu_fields,
+    .post_load = x86_tlb_post_load,
+};
+
 static bool x86_cpu_post_load(void *opaque, Error **errp)
 {
     CPUX86State *env = opaque;
 
     cpu_update_hflags(env);
-    for (int i = 0; i < TLB_SIZE; i++) {
-        tlb_entry_rebuild(env, &env->tlb[i]);
-    }
-    /* The restored entries match the memory map the devices restored before us. */
-    mmu_state(env)->generation = env->mem->generation;
-    tb_flush_jump_cache(env);
     env->exit_request = true;
     return true;
 }
@@ -183,7 +227,6 @@ static const VMStateField x86_cpu_fields[] = {
     VMSTATE_INT32(exception_depth, CPUX86State),
     VMSTATE_UINT64(exception_next_rip, CPUX86State),
     VMSTATE_BOOL(exception_is_soft, CPUX86State),
-    VMSTATE_STRUCT_ARRAY(tlb, CPUX86State, TLB_SIZE, vmstate_tlb_entry),
     VMSTATE_END_OF_LIST(),
 };
 

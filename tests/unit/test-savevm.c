@@ -88,12 +88,15 @@ typedef struct Span {
     size_t offset, size;
 } Span;
 
-#define SPAN(f) {offsetof(CPUX86State, f), sizeof(((CPUX86State *)0)->f)}
+#define SPAN(f)                                                                          \
+    {                                                                                    \
+        offsetof(CPUX86State, f), sizeof(((CPUX86State *)0)->f)                          \
+    }
 
 /* Derived (rebuilt by post_load), host pointers and configuration: not saved. */
 static const Span cpu_unsaved[] = {
-    SPAN(hflags),  SPAN(seg_ok_read),  SPAN(seg_ok_write),   SPAN(seg_max),
-    SPAN(get_irq), SPAN(get_irq_opaque), SPAN(apic),         SPAN(cpu_model),
+    SPAN(hflags),       SPAN(seg_ok_read),    SPAN(seg_ok_write), SPAN(seg_max),
+    SPAN(get_irq),      SPAN(get_irq_opaque), SPAN(apic),         SPAN(cpu_model),
     SPAN(exit_request), SPAN(stop_request),
 };
 
@@ -139,7 +142,8 @@ static void test_cpu_fields_covered(void)
     m->cpu = cpu_x86_new(m);
     dst = cpu_x86_new(m);
     for (size_t off = 0; off <= end; off++) {
-        bool covered = off == end || cpu_offset_unsaved(off) || cpu_byte_saved(m, dst, off);
+        bool covered =
+            off == end || cpu_offset_unsaved(off) || cpu_byte_saved(m, dst, off);
         if (!covered) {
             run_start = run ? run_start : off;
             run++;
@@ -147,7 +151,8 @@ static void test_cpu_fields_covered(void)
         }
         if (run && (run >= 8 || off % 8 != 0)) {
             g_error("CPUX86State bytes %zu..%zu are not in vmstate_x86_cpu (a field "
-                    "without a line in target/i386/machine.c?)", run_start, off - 1);
+                    "without a line in target/i386/machine.c?)",
+                    run_start, off - 1);
         }
         run = 0;
     }
@@ -203,10 +208,11 @@ static void poke(Machine *m, guint dev_index, uint32_t seed, GByteArray *log)
             clock_run_timers(CLOCK_VIRTUAL);
             continue;
         }
-        DevRegion *r = &g_array_index(regions, DevRegion, g_rand_int_range(rng, 0,
-                                                                          regions->len));
+        DevRegion *r =
+            &g_array_index(regions, DevRegion, g_rand_int_range(rng, 0, regions->len));
         unsigned size = 1u << g_rand_int_range(rng, 0, 3);
-        uint64_t addr = r->base + (g_rand_int_range(rng, 0, (gint32)r->size) & ~(size - 1));
+        uint64_t addr =
+            r->base + (g_rand_int_range(rng, 0, (gint32)r->size) & ~(size - 1));
         if (g_rand_boolean(rng)) {
             address_space_st(r->as, addr, g_rand_int(rng), size);
         } else {
@@ -278,6 +284,7 @@ static void test_devices_round_trip(void)
  * cleared behind the TLB's back, so whether a TLB entry is cached decides what the
  * guest sees; RDTSC and port 0x80 too.
  */
+// clang-format off
 static const uint8_t guest_code[] = {
     0x31, 0xc9,                               /* xor ecx, ecx */
     0xbe, 0x01, 0x00, 0x00, 0x00,             /* mov esi, 1 */
@@ -296,6 +303,7 @@ static const uint8_t guest_code[] = {
     0x41,                                     /* inc ecx */
     0xeb, 0xc9,                               /* jmp L */
 };
+// clang-format on
 
 static void guest_setup(Machine *m)
 {

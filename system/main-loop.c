@@ -427,10 +427,35 @@ static bool exec_watching(void)
                             (exec.watchpoints && exec.watchpoints->len));
 }
 
+/*
+ * Breakpoints alone: the engine checks them before each instruction and stops at a
+ * hit (cpu.h dbg_breakpoints), at full block speed otherwise.
+ */
+static ExecResult main_loop_exec_breakpoints(CPUX86State *cpu, int64_t budget)
+{
+    ExecResult r;
+
+    cpu->dbg_breakpoints = (const uint64_t *)exec.breakpoints->data;
+    cpu->dbg_nbreakpoints = exec.breakpoints->len;
+    cpu->dbg_resume_icount = icount.count;
+    r = cpu_exec(cpu, budget);
+    cpu->dbg_nbreakpoints = 0;
+    if (cpu->dbg_hit) {
+        cpu->dbg_hit = false;
+        exec_check_hits(cpu);
+        return EXEC_EXIT; /* stopped, or a recorded hit: the next turn goes on */
+    }
+    return r;
+}
+
+/* Watchpoints compare the watched bytes after every instruction. */
 static ExecResult main_loop_exec(CPUX86State *cpu, int64_t budget)
 {
     if (!exec_watching()) {
         return cpu_exec(cpu, budget);
+    }
+    if (!exec.watchpoints || !exec.watchpoints->len) {
+        return main_loop_exec_breakpoints(cpu, budget);
     }
     for (int64_t n = 0; n < budget; n++) {
         ExecResult r = cpu_exec(cpu, 1);

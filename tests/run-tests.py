@@ -52,7 +52,7 @@ def functional_tests(build, replay_enabled, label, only):
         if ("replay" if replay_enabled else "noreplay") not in wants:
             continue
         for fn in sorted(n for n in dir(mod) if n.startswith("test_")):
-            if only and only not in fn:
+            if only and only not in "%s.%s" % (name[:-3], fn):
                 continue
             tmp = tempfile.mkdtemp(prefix="reprise-test-")
             ctx = common.Ctx(build, tmp, replay_enabled)

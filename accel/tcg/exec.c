@@ -98,8 +98,9 @@ exec_block(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
 }
 
 /*
- * exec_block with single-step or breakpoints armed: an instruction breakpoint faults
- * before its instruction, single-step and data breakpoints trap after it (debug.h).
+ * exec_block with single-step or breakpoints armed: a debugger breakpoint stops the
+ * engine before its instruction, an instruction breakpoint faults before it,
+ * single-step and data breakpoints trap after it (debug.h).
  */
 static __attribute__((noinline)) void
 exec_block_debug(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
@@ -108,6 +109,12 @@ exec_block_debug(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
 
     do {
         uint32_t eflags_before;
+        if (unlikely(env->dbg_nbreakpoints) && debug_debugger_breakpoint_hit(env)) {
+            env->dbg_hit = true; /* stop before it: the main loop reports the hit */
+            env->stop_request = true;
+            env->exit_request = true;
+            return;
+        }
         if (debug_insn_breakpoint_hit(env)) {
             raise_exception(env, EXCP_DB);
         }

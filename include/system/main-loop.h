@@ -28,14 +28,15 @@ void main_loop_call_soon(MainLoopCallFn *fn, void *opaque);
  * between turns, as monitor and gdb commands do; stops are reported through the stop
  * notifiers of system/runstate.h.
  *
- * Breakpoints and watchpoints are checked at instruction boundaries: while any is set,
- * a free run executes one instruction per cpu_exec() call and compares afterwards
- * (about ten times slower than a plain run; steps and seeks ignore them). A breakpoint
+ * Breakpoints and watchpoints are checked at instruction boundaries. The engine checks
+ * breakpoints before each instruction; while a watchpoint is set, a free run executes
+ * one instruction per cpu_exec() call and compares afterwards (about ten times slower
+ * than a plain run). Steps and seeks ignore both. A breakpoint
  * hits when the next instruction to run is at its linear address (CS base + RIP). A
  * watchpoint hits after an instruction changed one of its bytes (a software
- * watchpoint, as gdb's: writes of the same value and reads are not seen). The first
- * instruction of an exception handler is not a boundary here: the engine runs it in
- * the step that raised the exception.
+ * watchpoint, as gdb's: writes of the same value and reads are not seen). For
+ * watchpoints, the first instruction of an exception handler is not a boundary: the
+ * engine runs it in the step that raised the exception.
  */
 /* From a stopped VM: run exactly n instructions, then stop (STOP_REASON_STEP). */
 bool vm_step(uint64_t n, Error **errp);

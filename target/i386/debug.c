@@ -11,6 +11,7 @@
  * I/O breakpoints (R/W = 10 with CR4.DE) are not implemented.
  */
 #include "target/i386/debug.h"
+#include "system/icount.h"
 #include "target/i386/access.h"
 #include "target/i386/insn.h"
 #include "util/log.h"
@@ -232,3 +233,21 @@ static const InsnDef debug_insns[] = {
     {MAP_0F, 0x23, ANY, ANY, ANY, ANY, IF_EXIT, op_mov_Dd_Rd, "mov"},
 };
 INSN_TABLE(debug_insns)
+
+bool debug_debugger_breakpoint_hit(CPUX86State *env)
+{
+    uint64_t pc = env->segs[R_CS].base + env->rip;
+
+    if (!(env->hflags & HF_CS64)) {
+        pc = (uint32_t)pc;
+    }
+    if (icount.count == env->dbg_resume_icount) {
+        return false;
+    }
+    for (unsigned i = 0; i < env->dbg_nbreakpoints; i++) {
+        if (env->dbg_breakpoints[i] == pc) {
+            return true;
+        }
+    }
+    return false;
+}

@@ -43,11 +43,16 @@
 
 enum { DR_RW_EXEC = 0, DR_RW_WRITE = 1, DR_RW_IO = 2, DR_RW_ACCESS = 3 };
 
-/* Any breakpoint enabled, or TF set: the exec loop must call in here. */
+/* Any breakpoint enabled, TF set, or a debugger breakpoint: the exec loop must call in
+ * here. */
 static inline bool debug_armed(const CPUX86State *env)
 {
-    return ((env->eflags & TF_MASK) | (env->dr[7] & DR7_ENABLES)) != 0;
+    return ((env->eflags & TF_MASK) | (env->dr[7] & DR7_ENABLES) |
+            env->dbg_nbreakpoints) != 0;
 }
+
+/* Before the instruction at CS:rip: a debugger breakpoint is there (not at resume). */
+bool debug_debugger_breakpoint_hit(CPUX86State *env);
 
 /*
  * Before the instruction at CS:rip: an enabled execute breakpoint matches its linear

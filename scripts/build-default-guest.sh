@@ -24,7 +24,7 @@ inputs=$(cat "$src/scripts/mkinitramfs.py" "$src/scripts/guest-init.sh" | sha256
          cut -c1-16)
 stamp="$kernel_pkg $kver busybox-static $bver $inputs"
 if [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] &&
-   [ -f "$out/vmlinuz" ] && [ -f "$out/initramfs.cpio.gz" ]; then
+   [ -f "$out/vmlinuz" ] && [ -f "$out/initramfs.cpio.gz" ] && [ -f "$out/System.map" ]; then
     exit 0
 fi
 
@@ -36,6 +36,7 @@ mkdir -p "$work/debs" "$work/kernel" "$work/busybox"
 dpkg-deb -x "$work/debs/$kernel_pkg"_*.deb "$work/kernel"
 dpkg-deb -x "$work/debs"/busybox-static_*.deb "$work/busybox"
 cp "$work"/kernel/boot/vmlinuz-* "$out/vmlinuz"
+cp "$work"/kernel/boot/System.map-* "$out/System.map" # kernel symbols, for gdb tests
 python3 "$src/scripts/mkinitramfs.py" --busybox "$work/busybox/bin/busybox" \
     --init "$src/scripts/guest-init.sh" --modules "$work/kernel/lib/modules" \
     --output "$out/initramfs.cpio.gz"

@@ -240,6 +240,7 @@ struct CPUX86State {
     /* Execution */
     volatile bool exit_request; /* leave the block after this instruction */
     bool stop_request;          /* and return to the main loop */
+    jmp_buf jmp_env;
     /*
      * Debugger breakpoints (gdb, monitor), set by the main loop around cpu_exec(): the
      * engine stops before running an instruction whose linear address (CS base + RIP)
@@ -250,7 +251,6 @@ struct CPUX86State {
     unsigned dbg_nbreakpoints;
     uint64_t dbg_resume_icount;
     bool dbg_hit;
-    jmp_buf jmp_env;
     int exception_index; /* pending fault raised by a handler */
     int error_code;
     bool exception_has_error;

@@ -2,7 +2,7 @@
 # Install the Debian packages Reprise's build and tests need (only those missing).
 # As root it runs apt-get; otherwise it prints the command to run.
 PKGS="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libcapstone-dev \
-libzstd-dev liblzma-dev binutils python3"
+libzstd-dev liblzma-dev binutils python3 gdb seabios"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

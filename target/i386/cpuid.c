@@ -30,7 +30,7 @@ typedef struct FeatureDef {
 // clang-format off
 static const FeatureDef features[FEAT_COUNT] = {
     [FEAT_FPU]     = {"fpu",     LEAF1, REG_EDX, 0,  true , true},
-    [FEAT_VME]     = {"vme",     LEAF1, REG_EDX, 1,  false, false},
+    [FEAT_VME]     = {"vme",     LEAF1, REG_EDX, 1,  true,  true},
     [FEAT_DE]      = {"de",      LEAF1, REG_EDX, 2,  true,  true},
     [FEAT_PSE]     = {"pse",     LEAF1, REG_EDX, 3,  true,  true},
     [FEAT_TSC]     = {"tsc",     LEAF1, REG_EDX, 4,  true,  true},

@@ -8,7 +8,8 @@
  * EFLAGS.RF says the instruction was already reported. Data breakpoints and
  * single-step are traps, reported together after the instruction completed; a
  * faulting instruction reports neither (its hits are forgotten before the next one).
- * I/O breakpoints (R/W = 10 with CR4.DE) are not implemented.
+ * I/O breakpoints (R/W = 10 with CR4.DE set) are traps too: port I/O (io.c) reports
+ * the ports it touched; with CR4.DE clear R/W = 10 is undefined and watches nothing.
  */
 #include "target/i386/debug.h"
 #include "system/icount.h"
@@ -56,6 +57,12 @@ static bool bp_watches_data(const CPUX86State *env, int n)
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
     return a < b + blen && b < a + alen;
+}
+
+/* DRn holds a port address; LEN and its alignment work as for data (SDM 17.2.5). */
+static bool bp_watches_io(const CPUX86State *env, int n)
+{
+    return bp_enabled(env, n) && bp_rw(env, n) == DR_RW_IO && (env->cr[4] & CR4_DE);
 }
 
 /* --- the exec loop's side --- */
@@ -137,6 +144,18 @@ void debug_check_data_access(CPUX86State *env, uint64_t lin, unsigned size, bool
     }
 }
 
+/* --- port I/O's side --- */
+
+void debug_check_io(CPUX86State *env, uint16_t port, unsigned size)
+{
+    for (int n = 0; n < 4; n++) {
+        if (bp_watches_io(env, n) &&
+            ranges_overlap(bp_start(env, n), bp_len(env, n), port, size)) {
+            *pending_hits(env) |= DR6_B0 << n;
+        }
+    }
+}
+
 /* --- MOV DRn --- */
 
 /* DR4/DR5 alias DR6/DR7 unless CR4.DE; DR8-15 do not exist. */
@@ -172,14 +191,8 @@ uint64_t debug_read_dr(CPUX86State *env, unsigned n)
     return env->dr[dr];
 }
 
-static uint64_t dr7_value(CPUX86State *env, uint64_t v)
+static uint64_t dr7_value(uint64_t v)
 {
-    for (int n = 0; n < 4; n++) {
-        if (((v >> (DR7_RW_SHIFT + 4 * n)) & 3) == DR_RW_IO && ((v >> (2 * n)) & 3) &&
-            (env->cr[4] & CR4_DE)) {
-            log_unimp("I/O breakpoint in DR7 %#" PRIx64 " never triggers\n", v);
-        }
-    }
     return (v & ~(uint64_t)DR7_ZERO) | DR7_FIXED;
 }
 
@@ -195,7 +208,7 @@ void debug_write_dr(CPUX86State *env, unsigned n, uint64_t v)
         env->dr[6] = (v & DR6_WRITABLE) | DR6_FIXED;
         return;
     }
-    env->dr[dr] = dr == 7 ? dr7_value(env, v) : v;
+    env->dr[dr] = dr == 7 ? dr7_value(v) : v;
     /* Pages now watched, or no longer, change their TLB entries, global ones too. */
     tlb_flush_all(env);
 }

@@ -16,6 +16,7 @@
  *       slow paths) calls debug_check_data_access() when debug_data_armed(); pages
  *       for which debug_page_watched() is true get no fast-path read/write TLB tags
  *       (execute tags stay), so accesses to them reach the slow path.
+ *   port I/O (io.c): cpu_in/cpu_out call debug_check_io() when a DR7 enable is set.
  *
  * Everything that can arm debugging (MOV DRn, POPF, IRET, task switches, SYSRET)
  * ends its translation block, which is why a per-block check is enough.
@@ -72,6 +73,10 @@ bool debug_data_armed(const CPUX86State *env);
 bool debug_page_watched(const CPUX86State *env, uint64_t page);
 /* A data access of size bytes at linear address lin: remember matching breakpoints. */
 void debug_check_data_access(CPUX86State *env, uint64_t lin, unsigned size, bool write);
+
+/* Port I/O of size bytes at port (after its permission checks): remember matching
+ * I/O breakpoints (R/W = 10, CR4.DE set), reported as a trap after the instruction. */
+void debug_check_io(CPUX86State *env, uint16_t port, unsigned size);
 
 /* MOV from/to DRn (n = ModRM.reg): the aliasing, fault and general-detect rules. */
 uint64_t debug_read_dr(CPUX86State *env, unsigned n);

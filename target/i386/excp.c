@@ -1,9 +1,9 @@
 /*
  * Exceptions and interrupts: raising faults from handlers, delivery through the
  * real-mode IVT and the protected-mode and long-mode IDT (task gates hand over to
- * task.c), the double-fault rule, INT n / INT3 / INTO / INT1 and IRET, including the
- * return from a nested task (Intel SDM vol. 3 chapter 6 and 20.1.4; vol. 2 INT n,
- * IRET).
+ * task.c), the double-fault rule, INT n / INT3 / INTO / INT1 / BOUND and IRET, including
+ * the return from a nested task (Intel SDM vol. 3 chapter 6 and 20.1.4; vol. 2 INT n,
+ * IRET). The VME rules for V86-mode INT n and IRET are in vme.c.
  *
  * Handlers raise with a longjmp to the exec loop, which calls cpu_do_interrupt. A
  * fault during delivery longjmps out of cpu_do_interrupt in turn and comes back as a
@@ -15,6 +15,7 @@
 #include "target/i386/desc.h"
 #include "target/i386/flags.h"
 #include "target/i386/insn.h"
+#include "target/i386/vme.h"
 #include "system/icount.h"
 #include "system/runstate.h"
 #include "util/log.h"
@@ -471,11 +472,19 @@ void cpu_do_interrupt(CPUX86State *env, int vector, bool is_soft, bool has_error
 
 /* --- INT n / INT3 / INTO / INT1 --- */
 
-/* In V86 mode INT n is IOPL-sensitive (without VME); INT3 and INTO are not. */
+/*
+ * In V86 mode INT n may be redirected to the 8086 program's own handler (VME, vme.c);
+ * otherwise it is IOPL-sensitive. INT3 and INTO are neither.
+ */
 static void op_int_Ib(CPUX86State *env, const Insn *d)
 {
-    if (cpu_in_v86(env) && cpu_iopl(env) < 3) {
-        raise_exception_err(env, EXCP_GP, 0);
+    if (cpu_in_v86(env)) {
+        if (vme_int_redirect(env, d->imm & 0xff)) {
+            return;
+        }
+        if (cpu_iopl(env) < 3) {
+            raise_exception_err(env, EXCP_GP, 0);
+        }
     }
     raise_interrupt(env, d->imm & 0xff, true);
 }
@@ -489,6 +498,27 @@ static void op_into(CPUX86State *env, const Insn *d)
 {
     if (cc_compute_all(env) & CC_O) {
         raise_interrupt(env, EXCP_OF, true);
+    }
+}
+
+static int64_t sign_extend(uint64_t v, unsigned size)
+{
+    unsigned shift = 64 - 8 * size;
+    return (int64_t)(v << shift) >> shift;
+}
+
+/* BOUND: a #BR fault unless lower <= index <= upper, compared signed (SDM vol. 2). */
+static void op_bound_Gv_Ma(CPUX86State *env, const Insn *d)
+{
+    unsigned size = d->opsize;
+    uint64_t ea = insn_ea(env, d);
+    int64_t lower = sign_extend(cpu_ld(env, d->seg, ea, size), size);
+    int64_t upper = sign_extend(
+        cpu_ld(env, d->seg, (ea + size) & size_mask(d->addrsize), size), size);
+    int64_t index = sign_extend(get_reg(env, d->reg, size, false), size);
+
+    if (index < lower || index > upper) {
+        raise_exception(env, EXCP_BR);
     }
 }
 
@@ -588,6 +618,20 @@ static void iret_protected(CPUX86State *env, const Insn *d)
     cpu_set_eflags(env, flags, mask);
 }
 
+/* V86 mode with IOPL < 3 under VME: a 16-bit IRET whose popped IF goes to VIF. */
+static void iret_vme(CPUX86State *env)
+{
+    uint16_t ip = stack_read(env, 0, 2);
+    uint16_t cs = stack_read(env, 2, 2);
+    uint16_t flags = stack_read(env, 4, 2);
+
+    vme_check_flags(env, flags);
+    cpu_load_seg(env, R_CS, cs);
+    release_stack(env, 6);
+    vme_load_flags(env, flags);
+    env->next_rip = ip;
+}
+
 static void op_iret(CPUX86State *env, const Insn *d)
 {
     if (!(env->cr[0] & CR0_PE)) {
@@ -596,6 +640,8 @@ static void op_iret(CPUX86State *env, const Insn *d)
         iret_protected(env, d);
     } else if (cpu_iopl(env) == 3) {
         iret_real(env, d, IRET_V86_FLAGS);
+    } else if (vme_active(env) && d->opsize == 2) {
+        iret_vme(env);
     } else {
         raise_exception_err(env, EXCP_GP, 0);
     }
@@ -606,6 +652,7 @@ static const InsnDef excp_insns[] = {
     {MAP_NONE, 0xcc, ANY, ANY, ANY, ANY, IF_BRANCH | IF_EXIT, op_int3, "int3"},
     {MAP_NONE, 0xce, ANY, ANY, ANY, ANY, IF_NO64 | IF_BRANCH | IF_EXIT, op_into, "into"},
     {MAP_NONE, 0xf1, ANY, ANY, ANY, ANY, IF_BRANCH | IF_EXIT, op_int1, "int1"},
+    {MAP_NONE, 0x62, ANY, MOD_MEM, ANY, ANY, IF_NO64, op_bound_Gv_Ma, "bound"},
     {MAP_NONE, 0xcf, ANY, ANY, ANY, ANY, IF_BRANCH | IF_EXIT, op_iret, "iret"},
 };
 INSN_TABLE(excp_insns)

@@ -1,8 +1,10 @@
 /*
  * Port I/O from the CPU: the IOPL and TSS I/O permission bitmap checks (SDM vol. 1
- * 19.5), then the machine's I/O address space.
+ * 19.5), I/O breakpoints (SDM vol. 3 17.2.4), then the machine's I/O address space.
+ * INS/OUTS (string.c) come through here as well.
  */
 #include "target/i386/access.h"
+#include "target/i386/debug.h"
 #include "target/i386/desc.h"
 #include "util/log.h"
 
@@ -35,11 +37,20 @@ void cpu_io_check(CPUX86State *env, uint16_t port, unsigned size)
     }
 }
 
+/* The access is allowed: an I/O breakpoint on its ports traps after the instruction. */
+static void io_debug(CPUX86State *env, uint16_t port, unsigned size)
+{
+    if (unlikely(env->dr[7] & DR7_ENABLES)) {
+        debug_check_io(env, port, size);
+    }
+}
+
 uint64_t cpu_in(CPUX86State *env, uint16_t port, unsigned size)
 {
     uint64_t v;
 
     cpu_io_check(env, port, size);
+    io_debug(env, port, size);
     v = address_space_ld(env->io, port, size);
     log_mask_printf(LOG_IOPORT, "in%c  0x%04x -> 0x%" PRIx64 "\n", "bw?l"[size - 1], port,
                     v);
@@ -49,6 +60,7 @@ uint64_t cpu_in(CPUX86State *env, uint16_t port, unsigned size)
 void cpu_out(CPUX86State *env, uint16_t port, unsigned size, uint64_t val)
 {
     cpu_io_check(env, port, size);
+    io_debug(env, port, size);
     log_mask_printf(LOG_IOPORT, "out%c 0x%04x <- 0x%" PRIx64 "\n", "bw?l"[size - 1], port,
                     val);
     address_space_st(env->io, port, val, size);

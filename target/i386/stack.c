@@ -1,7 +1,10 @@
-/* Stack: PUSH, POP, PUSHA/POPA, PUSHF/POPF, ENTER, LEAVE, LAHF/SAHF (SDM vol. 2). */
+/* Stack: PUSH, POP, PUSHA/POPA, PUSHF/POPF (VME: vme.c), ENTER, LEAVE, LAHF/SAHF (SDM
+ * vol. 2). */
 #include "target/i386/access.h"
+#include "target/i386/desc.h"
 #include "target/i386/flags.h"
 #include "target/i386/insn.h"
+#include "target/i386/vme.h"
 #include "target/i386/sse-common.h" /* simd_check_ac, simd_probe_write */
 
 /*
@@ -112,11 +115,24 @@ static bool v86_without_iopl3(const CPUX86State *env)
     return (env->eflags & VM_MASK) && (env->eflags & IOPL_MASK) != IOPL_MASK;
 }
 
+/* V86 mode with IOPL < 3 faults, except a 16-bit PUSHF/POPF under VME (vme.c). */
+static bool pushf_popf_virtualized(CPUX86State *env, const Insn *d)
+{
+    if (!v86_without_iopl3(env)) {
+        return false;
+    }
+    if (!vme_active(env) || d->opsize != 2) {
+        raise_exception_err(env, EXCP_GP, 0);
+    }
+    return true;
+}
+
 /* The image on the stack has VM and RF clear. */
 static void op_pushf(CPUX86State *env, const Insn *d)
 {
-    if (v86_without_iopl3(env)) {
-        raise_exception_err(env, EXCP_GP, 0);
+    if (pushf_popf_virtualized(env, d)) {
+        cpu_push(env, 2, vme_flags_image(env));
+        return;
     }
     cpu_push(env, d->opsize, cpu_get_eflags(env) & ~(VM_MASK | RF_MASK));
 }
@@ -141,12 +157,23 @@ static uint32_t popf_mask(const CPUX86State *env, unsigned size)
     return size == 2 ? mask & 0xffff : mask;
 }
 
+/* Under VME the popped IF goes to VIF; the checks come before SP moves. */
+static void popf_virtual(CPUX86State *env)
+{
+    uint16_t image = stack_read(env, 0, 2);
+
+    vme_check_flags(env, image);
+    release_stack(env, 2);
+    vme_load_flags(env, image);
+}
+
 static void op_popf(CPUX86State *env, const Insn *d)
 {
     uint64_t v;
 
-    if (v86_without_iopl3(env)) {
-        raise_exception_err(env, EXCP_GP, 0);
+    if (pushf_popf_virtualized(env, d)) {
+        popf_virtual(env);
+        return;
     }
     v = cpu_pop(env, d->opsize);
     cpu_set_eflags(env, (uint32_t)v & ~RF_MASK, popf_mask(env, d->opsize));

@@ -1,8 +1,9 @@
 /*
- * System instructions: CLI/STI, HLT, IN/OUT, MOV to and from control registers
- * (including long-mode activation through CR0.PG), LMSW/SMSW/CLTS, RDTSC/RDTSCP,
- * RDMSR/WRMSR, RDRAND/RDSEED, INVD/WBINVD and INVLPG (Intel SDM vol. 2; vol. 3
- * chapters 2.5, 4.10, 9.8.5; AMD APM vol. 2 chapter 14.6 and appendix A for MSRs).
+ * System instructions: CLI/STI (with VME/PVI: vme.c), HLT, IN/OUT, MOV to and from
+ * control registers (including long-mode activation through CR0.PG), LMSW/SMSW/CLTS,
+ * RDTSC/RDTSCP, RDPMC, RDMSR/WRMSR, RDRAND/RDSEED, INVD/WBINVD and INVLPG (Intel SDM vol.
+ * 2; vol. 3 chapters 2.5, 4.10, 9.8.5; AMD APM vol. 2 chapter 14.6 and appendix A for
+ * MSRs).
  *
  * CR4 and EFER accept only the bits of features the CPU model advertises
  * (cpuid.c); so does the set of MSRs that exist.
@@ -12,6 +13,7 @@
 #include "target/i386/flags.h"
 #include "target/i386/insn.h"
 #include "target/i386/cpuid.h"
+#include "target/i386/vme.h"
 #include "crypto/guest-random.h"
 #include "hw/intc/apic.h"
 #include "system/clock.h"
@@ -27,24 +29,37 @@ static void require_cpl0(CPUX86State *env)
 
 /* --- CLI / STI / HLT --- */
 
-/* Without VME/PVI, IF may change only when CPL <= IOPL (V86 mode: IOPL 3). */
-static void require_iopl(CPUX86State *env)
+/* IF may change when CPL <= IOPL, in V86 mode when IOPL is 3, and in real mode. */
+static bool iopl_allows_if(const CPUX86State *env)
 {
-    if ((env->cr[0] & CR0_PE) && cpu_cpl(env) > cpu_iopl(env)) {
-        raise_exception_err(env, EXCP_GP, 0);
+    if (!(env->cr[0] & CR0_PE)) {
+        return true;
     }
+    return cpu_in_v86(env) ? cpu_iopl(env) == 3 : cpu_cpl(env) <= cpu_iopl(env);
 }
 
+/* Otherwise VME (V86) or PVI (CPL 3) let CLI/STI act on VIF (vme.c); else #GP(0). */
 static void op_cli(CPUX86State *env, const Insn *d)
 {
-    require_iopl(env);
-    env->eflags &= ~IF_MASK;
+    if (iopl_allows_if(env)) {
+        env->eflags &= ~IF_MASK;
+    } else if (vif_may_stand_in(env)) {
+        vif_set(env, false);
+    } else {
+        raise_exception_err(env, EXCP_GP, 0);
+    }
 }
 
 /* Setting IF holds interrupts off until after the next instruction (SDM vol. 2 STI). */
 static void op_sti(CPUX86State *env, const Insn *d)
 {
-    require_iopl(env);
+    if (!iopl_allows_if(env)) {
+        if (!vif_may_stand_in(env)) {
+            raise_exception_err(env, EXCP_GP, 0);
+        }
+        vif_set(env, true);
+        return;
+    }
     if (!(env->eflags & IF_MASK)) {
         env->irq_inhibit_until = icount.count + 2;
     }
@@ -276,6 +291,15 @@ static void require_tsc_allowed(CPUX86State *env)
     if ((env->cr[4] & CR4_TSD) && cpu_cpl(env) != 0) {
         raise_exception_err(env, EXCP_GP, 0);
     }
+}
+
+/*
+ * RDPMC: CR4.PCE lets CPL > 0 use it, but the model has no performance counters
+ * (CPUID advertises none), so every ECX names an invalid counter: #GP(0).
+ */
+static void op_rdpmc(CPUX86State *env, const Insn *d)
+{
+    raise_exception_err(env, EXCP_GP, 0);
 }
 
 static void op_rdtsc(CPUX86State *env, const Insn *d)
@@ -546,6 +570,7 @@ static const InsnDef system_insns[] = {
     {MAP_0F, 0x01, 6, ANY, ANY, ANY, IF_EXIT, op_lmsw_Ew, "lmsw"},
     {MAP_0F, 0x06, ANY, ANY, ANY, ANY, IF_EXIT, op_clts, "clts"},
     {MAP_0F, 0x31, ANY, ANY, ANY, ANY, 0, op_rdtsc, "rdtsc"},
+    {MAP_0F, 0x33, ANY, ANY, ANY, ANY, 0, op_rdpmc, "rdpmc"},
     {MAP_0F, 0x01, 7, MOD_REG, 1, ANY, 0, op_rdtscp, "rdtscp"},
     {MAP_0F, 0x32, ANY, ANY, ANY, ANY, 0, op_rdmsr, "rdmsr"},
     {MAP_0F, 0x30, ANY, ANY, ANY, ANY, IF_EXIT, op_wrmsr, "wrmsr"},

@@ -1,35 +1,46 @@
 /*
- * Hardware task switching through 32-bit TSSs: JMP/CALL to a TSS or task gate,
- * interrupts through task gates, IRET with NT set (Intel SDM vol. 3 chapter 7,
- * "Task Management"; vol. 2 JMP, CALL, INT n, IRET). 16-bit TSSs are not
- * implemented (logged, #GP), and long mode has no task switching at all.
+ * Hardware task switching through 32-bit and 16-bit TSSs: JMP/CALL to a TSS or task
+ * gate, interrupts through task gates, IRET with NT set (Intel SDM vol. 3 chapter 7,
+ * "Task Management", and 7.6 for the 16-bit TSS; vol. 2 JMP, CALL, INT n, IRET).
+ * Long mode has no task switching at all.
  *
  * A switch runs in the order of SDM 7.3: checks on the new TSS; every memory access
  * that can fault (reading the new TSS, saving into the old one, busy bits, the link
  * field); then the state is committed and cannot fault; last the segment registers
  * are loaded from descriptors, and a fault there belongs to the new task (its CS:EIP
  * is what the handler sees).
+ *
+ * The old and the new TSS may each be 16- or 32-bit (a 286 TSS: 16-bit IP, FLAGS and
+ * registers, no CR3, FS, GS, T bit or I/O map). The manuals leave the upper halves
+ * of the registers undefined after a switch to a 16-bit TSS; they are set to 0xffff
+ * here as Bochs and QEMU do, EFLAGS' upper half to 0 (a 16-bit TSS cannot enter V86
+ * mode), and FS and GS to null.
  */
 #include "target/i386/access.h"
 #include "target/i386/debug.h"
 #include "target/i386/desc.h"
 #include "target/i386/flags.h"
-#include "util/log.h"
 
-/* 32-bit TSS layout (SDM figure 7-2). */
+/* Where a TSS keeps each field (SDM figures 7-2 and 7-11). */
+typedef struct TssLayout {
+    unsigned width; /* bytes of IP, FLAGS, each register and each segment slot */
+    unsigned ip, flags, regs, segs, ldt;
+    unsigned nsegs; /* ES, CS, SS, DS, then FS, GS in a 32-bit TSS */
+    uint32_t min_limit;
+    bool tss32; /* has CR3 (0x1c) and the T bit (0x64) */
+} TssLayout;
+
+static const TssLayout tss32_layout = {4, 0x20, 0x24, 0x28, 0x48, 0x60, 6, 0x67, true};
+static const TssLayout tss16_layout = {2, 0x0e, 0x10, 0x12, 0x22, 0x2a, 4, 0x2b, false};
+
 enum {
     TSS_LINK = 0x00,
     TSS_CR3 = 0x1c,
-    TSS_EIP = 0x20,
-    TSS_EFLAGS = 0x24,
-    TSS_REGS = 0x28, /* EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI */
-    TSS_SEGS = 0x48, /* ES, CS, SS, DS, FS, GS: 4 bytes apart */
-    TSS_LDT = 0x60,
     TSS_TRAP = 0x64, /* bit 0: T, debug trap on entering the task */
-    TSS32_MIN_LIMIT = 0x67,
 };
 
-#define TSS_BUSY_BIT (2u << DESC_TYPE_SHIFT) /* type 9 (available) vs 11 (busy) */
+#define TSS_BUSY_BIT    (2u << DESC_TYPE_SHIFT) /* available 1/9 vs busy 3/11 */
+#define TSS16_REGS_HIGH 0xffff0000u
 
 typedef enum TaskSource { TASK_JMP, TASK_CALL, TASK_IRET, TASK_INT } TaskSource;
 
@@ -62,23 +73,24 @@ static uint64_t tss_addr(uint64_t base, unsigned off)
     return (uint32_t)(base + off);
 }
 
-/* --- the new TSS --- */
+/* TSS types 1/3 are 16-bit, 9/11 32-bit (descriptor high dword or cache flags). */
+static const TssLayout *tss_layout(uint32_t flags)
+{
+    return (desc_type(flags) & 8) ? &tss32_layout : &tss16_layout;
+}
 
+/* A 16- or 32-bit TSS descriptor, busy or available. */
 static bool tss_type_is(const Desc *d, bool busy)
 {
-    return !(d->hi & DESC_S) &&
-           desc_type(d->hi) == (busy ? SYS_TSS32_BUSY : SYS_TSS32_AVAIL);
+    unsigned type = desc_type(d->hi) & ~8u;
+    return !(d->hi & DESC_S) && type == (busy ? SYS_TSS16_BUSY : SYS_TSS16_AVAIL);
 }
 
-static bool tss_is_16bit(const Desc *d)
-{
-    unsigned type = desc_type(d->hi);
-    return !(d->hi & DESC_S) && (type == SYS_TSS16_AVAIL || type == SYS_TSS16_BUSY);
-}
+/* --- the new TSS --- */
 
 /*
- * The TSS descriptor named by sel (a GDT selector): of the 32-bit TSS type the
- * switch needs (busy for IRET, available otherwise), and present.
+ * The TSS descriptor named by sel (a GDT selector): of the TSS type the switch needs
+ * (busy for IRET, available otherwise), and present.
  */
 static void fetch_new_tss(CPUX86State *env, TaskSwitch *ts, int vector)
 {
@@ -86,9 +98,6 @@ static void fetch_new_tss(CPUX86State *env, TaskSwitch *ts, int vector)
 
     if ((ts->sel & SEL_TI) || !desc_fetch(env, ts->sel, &ts->desc)) {
         task_fault(env, vector, ts->sel, ts->ext);
-    }
-    if (tss_is_16bit(&ts->desc)) {
-        log_unimp("task switch to a 16-bit TSS (%04x)\n", ts->sel);
     }
     if (!tss_type_is(&ts->desc, want_busy)) {
         task_fault(env, vector, ts->sel, ts->ext);
@@ -98,19 +107,26 @@ static void fetch_new_tss(CPUX86State *env, TaskSwitch *ts, int vector)
     }
 }
 
-static void read_task_state(CPUX86State *env, uint64_t base, TaskState *st)
+static void read_task_state(CPUX86State *env, uint64_t base, const TssLayout *l,
+                            TaskState *st)
 {
-    st->cr3 = cpu_ld_lin(env, tss_addr(base, TSS_CR3), 4);
-    st->eip = cpu_ld_lin(env, tss_addr(base, TSS_EIP), 4);
-    st->eflags = cpu_ld_lin(env, tss_addr(base, TSS_EFLAGS), 4);
+    uint32_t high = l->tss32 ? 0 : TSS16_REGS_HIGH;
+
+    *st = (TaskState){0};
+    st->eip = cpu_ld_lin(env, tss_addr(base, l->ip), l->width);
+    st->eflags = cpu_ld_lin(env, tss_addr(base, l->flags), l->width);
     for (int i = 0; i < 8; i++) {
-        st->regs[i] = cpu_ld_lin(env, tss_addr(base, TSS_REGS + 4 * i), 4);
+        st->regs[i] =
+            high | cpu_ld_lin(env, tss_addr(base, l->regs + l->width * i), l->width);
     }
-    for (int i = 0; i < NR_SEGS; i++) {
-        st->segs[i] = cpu_ld_lin(env, tss_addr(base, TSS_SEGS + 4 * i), 2);
+    for (unsigned i = 0; i < l->nsegs; i++) {
+        st->segs[i] = cpu_ld_lin(env, tss_addr(base, l->segs + l->width * i), 2);
     }
-    st->ldt = cpu_ld_lin(env, tss_addr(base, TSS_LDT), 2);
-    st->trap = cpu_ld_lin(env, tss_addr(base, TSS_TRAP), 2) & 1;
+    st->ldt = cpu_ld_lin(env, tss_addr(base, l->ldt), 2);
+    if (l->tss32) {
+        st->cr3 = cpu_ld_lin(env, tss_addr(base, TSS_CR3), 4);
+        st->trap = cpu_ld_lin(env, tss_addr(base, TSS_TRAP), 2) & 1;
+    }
 }
 
 /* --- the old task --- */
@@ -118,19 +134,20 @@ static void read_task_state(CPUX86State *env, uint64_t base, TaskState *st)
 /* The dynamic fields of the current task go back into its TSS (SDM 7.2.1). */
 static void save_task_state(CPUX86State *env, const TaskSwitch *ts)
 {
+    const TssLayout *l = tss_layout(env->tr.flags);
     uint64_t base = env->tr.base;
     uint32_t eflags = cpu_get_eflags(env);
 
     if (ts->src == TASK_IRET) {
         eflags &= ~NT_MASK;
     }
-    cpu_st_lin(env, tss_addr(base, TSS_EIP), 4, ts->saved_eip);
-    cpu_st_lin(env, tss_addr(base, TSS_EFLAGS), 4, eflags);
+    cpu_st_lin(env, tss_addr(base, l->ip), l->width, ts->saved_eip);
+    cpu_st_lin(env, tss_addr(base, l->flags), l->width, eflags);
     for (int i = 0; i < 8; i++) {
-        cpu_st_lin(env, tss_addr(base, TSS_REGS + 4 * i), 4, env->regs[i]);
+        cpu_st_lin(env, tss_addr(base, l->regs + l->width * i), l->width, env->regs[i]);
     }
-    for (int i = 0; i < NR_SEGS; i++) {
-        cpu_st_lin(env, tss_addr(base, TSS_SEGS + 4 * i), 2, env->segs[i].selector);
+    for (unsigned i = 0; i < l->nsegs; i++) {
+        cpu_st_lin(env, tss_addr(base, l->segs + l->width * i), 2, env->segs[i].selector);
     }
 }
 
@@ -140,13 +157,14 @@ static void set_tss_busy(CPUX86State *env, const Desc *d, bool busy)
     cpu_st_lin(env, d->addr + 4, 4, hi);
 }
 
-/* The current TSS must be one this code can save into. */
+/* The current TSS must be one the switch can save into. */
 static void check_old_tss(CPUX86State *env, Desc *old)
 {
+    unsigned type = desc_type(env->tr.flags) & ~8u;
+
     if ((env->tr.selector & ~SEL_RPL) == 0 || !desc_fetch(env, env->tr.selector, old) ||
-        env->tr.limit < TSS32_MIN_LIMIT || !(desc_type(env->tr.flags) & 8)) {
-        log_unimp("task switch from TSS %04x of type %u\n", env->tr.selector,
-                  desc_type(env->tr.flags));
+        env->tr.limit < tss_layout(env->tr.flags)->min_limit ||
+        (type != SYS_TSS16_AVAIL && type != SYS_TSS16_BUSY)) {
         raise_exception_err(env, EXCP_TS, (env->tr.selector & SEL_MASK));
     }
 }
@@ -171,6 +189,7 @@ static void update_tables(CPUX86State *env, TaskSwitch *ts, const Desc *old)
 
 static void commit_task_state(CPUX86State *env, const TaskSwitch *ts, const TaskState *st)
 {
+    bool tss32 = tss_layout(ts->desc.hi)->tss32;
     uint32_t eflags = st->eflags;
 
     if (ts->src == TASK_CALL || ts->src == TASK_INT) {
@@ -179,7 +198,7 @@ static void commit_task_state(CPUX86State *env, const TaskSwitch *ts, const Task
     env->tr = (SegmentCache){ts->sel, desc_base(&ts->desc), desc_limit(&ts->desc),
                              desc_flags(&ts->desc)};
     env->cr[0] |= CR0_TS;
-    if ((env->cr[0] & CR0_PG) && env->cr[3] != st->cr3) {
+    if (tss32 && (env->cr[0] & CR0_PG) && env->cr[3] != st->cr3) {
         env->cr[3] = st->cr3;
         tlb_flush(env);
     }
@@ -262,23 +281,24 @@ static void load_task_segments(CPUX86State *env, const TaskState *st, unsigned e
 
 /* --- the switch --- */
 
-/* A fault's error code goes on the new task's stack, 32 bits for a 32-bit TSS. */
-static void push_error_code(CPUX86State *env, uint32_t error_code)
+/* A fault's error code goes on the new task's stack, as wide as the new TSS. */
+static void push_error_code(CPUX86State *env, uint32_t error_code, unsigned width)
 {
     uint64_t slot = error_code;
-    stack_push_frame(env, &slot, 1, 4);
+    stack_push_frame(env, &slot, 1, width);
 }
 
 static void task_switch(CPUX86State *env, TaskSwitch *ts)
 {
+    const TssLayout *l = tss_layout(ts->desc.hi);
     TaskState st;
     Desc old;
 
-    if (desc_limit(&ts->desc) < TSS32_MIN_LIMIT) {
+    if (desc_limit(&ts->desc) < l->min_limit) {
         task_fault(env, EXCP_TS, ts->sel, ts->ext);
     }
     check_old_tss(env, &old);
-    read_task_state(env, desc_base(&ts->desc), &st);
+    read_task_state(env, desc_base(&ts->desc), l, &st);
     update_tables(env, ts, &old);
     commit_task_state(env, ts, &st);
     preload_selectors(env, &st);
@@ -287,7 +307,7 @@ static void task_switch(CPUX86State *env, TaskSwitch *ts)
         raise_exception_err(env, EXCP_GP, ts->ext);
     }
     if (ts->error_code) {
-        push_error_code(env, *ts->error_code);
+        push_error_code(env, *ts->error_code, l->width);
     }
     if (st.trap) {
         env->dr[6] |= DR6_BT;

@@ -1092,7 +1092,7 @@ static void test_control_registers(void)
     env->regs[R_EAX] = CR0_PE | CR0_TS | CR0_NE;
     g_assert_cmpint(step(env), ==, -1);
     g_assert_cmphex(env->cr[0], ==, CR0_PE | CR0_TS | CR0_NE | CR0_ET);
-    env->regs[R_EAX] = CR4_VME; /* not advertised */
+    env->regs[R_EAX] = CR4_OSXSAVE; /* not advertised */
     g_assert_cmpint(step(env), ==, EXCP_GP);
     env->regs[R_EAX] = 1u << 2; /* TSD */
     g_assert_cmpint(step(env), ==, -1);

@@ -501,7 +501,10 @@ static void test_cr4_follows_cpuid(void)
     env->regs[R_EAX] = CR4_PAE;
     expect_step(env, cpu_has_feature(env, FEAT_PAE) ? -1 : EXCP_GP);
     env->rip = CODE;
-    env->regs[R_EAX] = CR4_VME; /* virtual-8086 extensions: not implemented */
+    env->regs[R_EAX] = CR4_VME | CR4_PVI;
+    expect_step(env, cpu_has_feature(env, FEAT_VME) ? -1 : EXCP_GP);
+    env->rip = CODE;
+    env->regs[R_EAX] = CR4_OSXSAVE; /* XSAVE: not implemented, never advertised */
     expect_step(env, EXCP_GP);
     g_assert_cmphex(cpuid_cr4_valid_bits(env) & CR4_OSFXSR, ==,
                     cpu_has_feature(env, FEAT_FXSR) ? CR4_OSFXSR : 0);
@@ -1316,6 +1319,391 @@ static void test_task_debug_trap(void)
     cpu_free_all(env);
 }
 
+/* 16-bit TSSs (SDM 7.6): D after the usual GDT, with a task gate to it. */
+#define TSS_D      (SCRATCH + 0x300)
+#define SEL_TSS_D  0x110
+#define SEL_TGATED 0x118
+#define SEL_DATA16 0x120 /* 16-bit stack: the upper half of ESP is not used */
+#define TASKD_CODE (TASK_CODE + 0x10)
+#define STACKD_TOP (STACKB_TOP - 0x100)
+
+static void build_task_d(CPUX86State *env, uint32_t limit)
+{
+    static const uint16_t segs[4] = {SEL_DATA0, SEL_CODE0, SEL_DATA16, SEL_DATA0};
+
+    set_gdt(env, SEL_TSS_D, make_desc(TSS_D, limit, DESC_P | (1u << DESC_TYPE_SHIFT)));
+    set_gdt(env, SEL_TGATED, make_gate(SEL_TSS_D, 0, 5, 0, 0));
+    set_gdt(env, SEL_DATA16, make_desc(0, 0xffff, DESC_P | DESC_S | DESC_W));
+    env->gdt.limit = SEL_DATA16 + 7;
+    wr(env, TSS_D + 0x0e, 2, TASKD_CODE);
+    wr(env, TSS_D + 0x10, 2, EFLAGS_FIXED | CC_C);
+    for (int i = 0; i < 8; i++) {
+        wr(env, TSS_D + 0x12 + 2 * i, 2, 0xd000 + i);
+    }
+    wr(env, TSS_D + 0x1a, 2, STACKD_TOP);
+    for (int i = 0; i < 4; i++) {
+        wr(env, TSS_D + 0x22 + 2 * i, 2, segs[i]);
+    }
+    wr(env, TSS_D + 0x2a, 2, 0);
+    wr(env, TASKD_CODE, 1, 0xf4);
+}
+
+/* JMP from a 32-bit TSS to a 16-bit one: 16-bit fields, FS/GS null, CR3 kept. */
+static void test_task16_jmp(void)
+{
+    CPUX86State *env = cpu_new_tasks();
+
+    build_task_d(env, 0x2b);
+    env->eflags |= AC_MASK;
+    PUT(env, CODE, 0xea, 0x00, 0x00, 0x00, 0x00, SEL_TSS_D & 0xff, SEL_TSS_D >> 8);
+    expect_step(env, -1);
+    g_assert_cmphex(env->tr.selector, ==, SEL_TSS_D);
+    g_assert_cmpint(desc_type(env->tr.flags), ==, 3);
+    g_assert_cmphex(env->rip, ==, TASKD_CODE);
+    g_assert_cmphex(env->regs[R_EAX], ==, 0xffffd000);
+    g_assert_cmphex(env->regs[R_EDI], ==, 0xffffd007);
+    g_assert_cmphex(env->regs[R_ESP], ==, 0xffff0000 | STACKD_TOP);
+    g_assert_cmphex(cpu_get_eflags(env), ==, EFLAGS_FIXED | CC_C); /* AC gone */
+    g_assert_cmphex(env->segs[R_CS].selector, ==, SEL_CODE0);
+    g_assert_cmphex(env->segs[R_FS].selector, ==, 0);
+    g_assert_cmphex(env->segs[R_GS].selector, ==, 0);
+    g_assert_cmphex(env->cr[3], ==, PD32_A); /* a 16-bit TSS has no CR3 */
+    g_assert_cmpint(gdt_type(env, SEL_TSS_A), ==, 9);
+    g_assert_cmpint(gdt_type(env, SEL_TSS_D), ==, 3);
+    g_assert_cmphex(rd(env, TSS_A + 0x20, 4), ==, CODE + 7);
+    cpu_free_all(env);
+
+    /* A 16-bit TSS needs a limit of at least 2Bh. */
+    env = cpu_new_tasks();
+    build_task_d(env, 0x2a);
+    PUT(env, CODE, 0xea, 0x00, 0x00, 0x00, 0x00, SEL_TSS_D & 0xff, SEL_TSS_D >> 8);
+    expect_step(env, EXCP_TS);
+    g_assert_cmphex(env->error_code, ==, SEL_TSS_D);
+    cpu_free_all(env);
+}
+
+/*
+ * CALL through a task gate to a 16-bit task nests it (link, NT); IRET saves the
+ * 16-bit task's state in its 16-bit layout and returns to the 32-bit task.
+ */
+static void test_task16_call_and_iret(void)
+{
+    CPUX86State *env = cpu_new_tasks();
+
+    build_task_d(env, 0x2b);
+    PUT(env, CODE, 0x9a, 0x00, 0x00, 0x00, 0x00, SEL_TGATED & 0xff, SEL_TGATED >> 8);
+    PUT(env, TASKD_CODE, 0x66, 0x40, 0xcf); /* inc ax; iret */
+    expect_step(env, -1);
+    g_assert_cmphex(env->tr.selector, ==, SEL_TSS_D);
+    g_assert_true(env->eflags & NT_MASK);
+    g_assert_cmphex(rd(env, TSS_D, 2), ==, SEL_TSS_A);
+    expect_step(env, -1);
+    expect_step(env, -1);
+    g_assert_cmphex(env->tr.selector, ==, SEL_TSS_A);
+    g_assert_cmphex(env->rip, ==, CODE + 7);
+    g_assert_cmphex(env->regs[R_EAX], ==, 0xa000);
+    g_assert_false(env->eflags & NT_MASK);
+    g_assert_cmpint(gdt_type(env, SEL_TSS_D), ==, 1);
+    /* Task D's state, saved 16 bits wide: IP after the IRET, AX incremented. */
+    g_assert_cmphex(rd(env, TSS_D + 0x0e, 2), ==, TASKD_CODE + 3);
+    g_assert_false(rd(env, TSS_D + 0x10, 2) & NT_MASK);
+    g_assert_cmphex(rd(env, TSS_D + 0x12, 4), ==, 0xd001 | (0xd001u << 16));
+    g_assert_cmphex(rd(env, TSS_D + 0x24, 2), ==, SEL_CODE0);
+    cpu_free_all(env);
+}
+
+/* A fault through a task gate to a 16-bit TSS pushes a 16-bit error code. */
+static void test_task16_fault_error_code(void)
+{
+    CPUX86State *env = cpu_new_tasks();
+
+    build_task_d(env, 0x2b);
+    wr(env, IDT + EXCP_GP * 8, 8, make_gate(SEL_TSS_D, 0, 5, 0, 0));
+    PUT(env, CODE, 0x8e, 0xd8); /* mov ds, ax: a TSS selector is #GP(sel) */
+    env->regs[R_EAX] = SEL_TSS_C;
+    run_until_halt(env);
+    g_assert_cmphex(env->tr.selector, ==, SEL_TSS_D);
+    g_assert_cmphex((uint16_t)env->regs[R_ESP], ==, STACKD_TOP - 2);
+    g_assert_cmphex(rd(env, STACKD_TOP - 2, 2), ==, SEL_TSS_C);
+    g_assert_cmphex(rd(env, STACKD_TOP - 4, 2), ==, 0); /* nothing more was pushed */
+    cpu_free_all(env);
+}
+
+/* ------------------------------------------------------------------------------------
+ * Odd instructions: BOUND, RDPMC, MONITOR/MWAIT
+ */
+
+/* BOUND compares signed against [lower, upper] in memory; outside is a #BR fault. */
+static void test_bound(void)
+{
+    CPUX86State *env = cpu_new_pm32();
+
+    PUT(env, CODE, 0x62, 0x05, 0x00, 0x40, 0x00, 0x00, /* bound eax, [SCRATCH] */
+        0x66, 0x62, 0x0d, 0x10, 0x40, 0x00, 0x00);     /* bound cx, [SCRATCH + 0x10] */
+    wr(env, SCRATCH, 4, (uint32_t)-5);
+    wr(env, SCRATCH + 4, 4, 10);
+    wr(env, SCRATCH + 0x10, 2, 0x8000); /* -32768 */
+    wr(env, SCRATCH + 0x12, 2, 0xfff0); /* -16 */
+    for (int32_t v = -6; v <= 11; v++) {
+        env->rip = CODE;
+        env->regs[R_EAX] = (uint32_t)v;
+        expect_step(env, v < -5 || v > 10 ? EXCP_BR : -1);
+        g_assert_cmphex(env->rip, ==, v < -5 || v > 10 ? CODE : CODE + 6);
+    }
+    env->rip = CODE + 6;
+    env->regs[R_ECX] = 0x1234fff0; /* only CX counts: -16 is the upper bound */
+    expect_step(env, -1);
+    env->rip = CODE + 6;
+    env->regs[R_ECX] = 0xffef; /* -17 */
+    expect_step(env, -1);
+    env->rip = CODE + 6;
+    env->regs[R_ECX] = 0xfff1; /* -15 */
+    expect_step(env, EXCP_BR);
+    cpu_free_all(env);
+}
+
+/* No performance counters: RDPMC is #GP(0); MONITOR/MWAIT are not advertised: #UD. */
+static void test_rdpmc_monitor(void)
+{
+    CPUX86State *env = cpu_new_pm32();
+
+    PUT(env, CODE, 0x0f, 0x33);
+    env->regs[R_ECX] = 0;
+    expect_step(env, EXCP_GP);
+    g_assert_cmphex(env->error_code, ==, 0);
+    PUT(env, CODE, 0x0f, 0x01, 0xc8);
+    expect_step(env, EXCP_UD);
+    PUT(env, CODE, 0x0f, 0x01, 0xc9);
+    expect_step(env, EXCP_UD);
+    cpu_free_all(env);
+}
+
+/* ------------------------------------------------------------------------------------
+ * Virtual interrupts: VME and PVI (SDM vol. 3 20.3-20.4)
+ */
+
+#define V86_CS    0x2000
+#define V86_SS    0x3000
+#define V86_IP    0x0100
+#define V86_SP    0x0ff0
+#define V86_CODE  (V86_CS * 16 + V86_IP)
+#define V86_STACK (V86_SS * 16 + V86_SP)
+/* Task A's interrupt redirection bitmap: 32 bytes just below its I/O map at 0x88. */
+#define TSS_A_REDIR (TSS_A + 0x68)
+
+/* A V86 task at V86_CS:V86_IP with the given IOPL, IF set, VIF clear. */
+static CPUX86State *cpu_new_v86(unsigned iopl, uint64_t cr4)
+{
+    CPUX86State *env = cpu_new_pm32();
+
+    wr(env, TSS_A + 0x66, 2, 0x88);
+    env->tr.limit = 0x8f;
+    env->cr[4] |= cr4;
+    cpu_set_eflags(env, VM_MASK | IF_MASK | (iopl << IOPL_SHIFT) | EFLAGS_FIXED, ~0u);
+    cpu_update_hflags(env);
+    cpu_load_seg(env, R_CS, V86_CS);
+    cpu_load_seg(env, R_SS, V86_SS);
+    cpu_load_seg(env, R_DS, V86_SS);
+    env->regs[R_ESP] = V86_SP;
+    env->rip = V86_IP;
+    return env;
+}
+
+static uint16_t v86_stack(CPUX86State *env, int slot)
+{
+    return rd(env, V86_SS * 16 + (uint16_t)env->regs[R_ESP] + 2 * slot, 2);
+}
+
+/* CLI/STI/PUSHF/POPF with IOPL < 3 under VME act on VIF; IF and IOPL stay. */
+static void test_vme_flags(void)
+{
+    CPUX86State *env = cpu_new_v86(0, CR4_VME);
+
+    PUT(env, V86_CODE, 0xfb, /* sti */
+        0x9c,                /* pushf */
+        0xfa,                /* cli */
+        0x9c,                /* pushf */
+        0x9d,                /* popf: the image with IF (VIF) set */
+        0x66, 0x9c);         /* pushfd */
+    expect_step(env, -1);
+    g_assert_true(env->eflags & VIF_MASK);
+    g_assert_true(env->eflags & IF_MASK);
+    expect_step(env, -1);
+    g_assert_cmphex(v86_stack(env, 0) & (IF_MASK | IOPL_MASK), ==, IF_MASK | IOPL_MASK);
+    expect_step(env, -1);
+    g_assert_false(env->eflags & VIF_MASK);
+    g_assert_true(env->eflags & IF_MASK);
+    expect_step(env, -1);
+    g_assert_cmphex(v86_stack(env, 0) & (IF_MASK | IOPL_MASK), ==, IOPL_MASK);
+    wr(env, V86_STACK - 4, 2, IF_MASK | IOPL_MASK | CC_C | EFLAGS_FIXED);
+    expect_step(env, -1);
+    g_assert_true(env->eflags & VIF_MASK);
+    g_assert_cmpint(cpu_iopl(env), ==, 0);
+    g_assert_true(cpu_get_eflags(env) & CC_C);
+    g_assert_cmphex(env->regs[R_ESP], ==, V86_SP - 2);
+    expect_step(env, EXCP_GP); /* 32-bit PUSHF is not virtualised */
+    cpu_free_all(env);
+}
+
+/* VIP set: STI, and a POPF that would set VIF, are #GP(0); so is a POPF with TF. */
+static void test_vme_vip(void)
+{
+    CPUX86State *env = cpu_new_v86(0, CR4_VME);
+
+    PUT(env, V86_CODE, 0x9d, 0x9d, 0x9d, 0xfb);
+    env->eflags |= VIP_MASK;
+    env->regs[R_ESP] = V86_SP - 6;
+    wr(env, V86_STACK - 6, 2, IF_MASK | EFLAGS_FIXED);
+    wr(env, V86_STACK - 4, 2, TF_MASK | EFLAGS_FIXED);
+    wr(env, V86_STACK - 2, 2, EFLAGS_FIXED);
+    expect_step(env, EXCP_GP);
+    g_assert_cmphex(env->regs[R_ESP], ==, V86_SP - 6); /* nothing popped */
+    env->regs[R_ESP] += 2;
+    env->rip++;
+    expect_step(env, EXCP_GP);
+    env->regs[R_ESP] += 2;
+    env->rip++;
+    expect_step(env, -1); /* IF clear in the image: VIF cleared, no fault */
+    g_assert_false(env->eflags & VIF_MASK);
+    expect_step(env, EXCP_GP);
+    g_assert_false(env->eflags & VIF_MASK);
+    cpu_free_all(env);
+
+    /* Without VME the same instructions are IOPL-sensitive. */
+    env = cpu_new_v86(0, 0);
+    PUT(env, V86_CODE, 0xfa);
+    expect_step(env, EXCP_GP);
+    PUT(env, V86_CODE, 0x9c);
+    expect_step(env, EXCP_GP);
+    cpu_free_all(env);
+}
+
+/* A 16-bit IRET under VME: CS:IP and FLAGS from the stack, the popped IF into VIF. */
+static void test_vme_iret(void)
+{
+    CPUX86State *env = cpu_new_v86(0, CR4_VME);
+
+    PUT(env, V86_CODE, 0xcf, 0x66, 0xcf);
+    env->regs[R_ESP] = V86_SP - 6;
+    wr(env, V86_STACK - 6, 2, 0x0040);
+    wr(env, V86_STACK - 4, 2, 0x1000);
+    wr(env, V86_STACK - 2, 2, IF_MASK | IOPL_MASK | CC_Z | EFLAGS_FIXED);
+    env->eflags &= ~IF_MASK;
+    expect_step(env, -1);
+    g_assert_cmphex(env->segs[R_CS].selector, ==, 0x1000);
+    g_assert_cmphex(env->rip, ==, 0x0040);
+    g_assert_cmphex(env->regs[R_ESP], ==, V86_SP);
+    g_assert_true(env->eflags & VIF_MASK);
+    g_assert_false(env->eflags & IF_MASK);
+    g_assert_cmpint(cpu_iopl(env), ==, 0);
+    g_assert_true(cpu_get_eflags(env) & CC_Z);
+    cpu_free_all(env);
+
+    /* IRETD stays IOPL-sensitive; VIP with IF in the image is #GP(0). */
+    env = cpu_new_v86(0, CR4_VME);
+    PUT(env, V86_CODE, 0x66, 0xcf, 0xcf);
+    expect_step(env, EXCP_GP);
+    env->rip++;
+    env->eflags |= VIP_MASK;
+    env->regs[R_ESP] = V86_SP - 6;
+    wr(env, V86_STACK - 2, 2, IF_MASK | EFLAGS_FIXED);
+    expect_step(env, EXCP_GP);
+    g_assert_cmphex(env->segs[R_CS].selector, ==, V86_CS);
+    cpu_free_all(env);
+}
+
+static void set_ivt(CPUX86State *env, int vector, uint16_t cs, uint16_t ip)
+{
+    wr(env, vector * 4, 2, ip);
+    wr(env, vector * 4 + 2, 2, cs);
+}
+
+/*
+ * INT n in V86 mode under VME (SDM table 20-2): a clear bit in the redirection bitmap
+ * sends it through the 8086 vector table, with VIF standing for IF when IOPL < 3.
+ */
+static void test_vme_int_redirect(void)
+{
+    CPUX86State *env = cpu_new_v86(0, CR4_VME);
+
+    PUT(env, V86_CODE, 0xcd, 0x21);
+    set_ivt(env, 0x21, 0x1234, 0x5678);
+    wr(env, TSS_A_REDIR + 0x22 / 8, 1, 1u << (0x22 & 7)); /* 0x22 uses the IDT */
+    env->eflags |= VIF_MASK | TF_MASK;
+    expect_step(env, -1); /* method 6 */
+    g_assert_cmphex(env->segs[R_CS].selector, ==, 0x1234);
+    g_assert_cmphex(env->rip, ==, 0x5678);
+    g_assert_cmphex(v86_stack(env, 0), ==, V86_IP + 2);
+    g_assert_cmphex(v86_stack(env, 1), ==, V86_CS);
+    g_assert_cmphex(v86_stack(env, 2) & (IF_MASK | IOPL_MASK | TF_MASK), ==,
+                    IF_MASK | IOPL_MASK | TF_MASK);
+    g_assert_false(env->eflags & (VIF_MASK | TF_MASK));
+    g_assert_true(env->eflags & IF_MASK);
+    g_assert_true(env->eflags & VM_MASK);
+
+    PUT(env, 0x12340 + 0x5678, 0xcd, 0x22);
+    expect_step(env, EXCP_GP); /* method 3: bit set, IOPL < 3 */
+    g_assert_cmphex(env->error_code, ==, 0);
+    cpu_free_all(env);
+
+    /* IOPL 3: a clear bit redirects and clears IF (method 5); a set bit uses the IDT. */
+    env = cpu_new_v86(3, CR4_VME);
+    PUT(env, V86_CODE, 0xcd, 0x21);
+    set_ivt(env, 0x21, 0x1234, 0x5678);
+    wr(env, TSS_A_REDIR + 0x22 / 8, 1, 1u << (0x22 & 7));
+    expect_step(env, -1);
+    g_assert_cmphex(env->rip, ==, 0x5678);
+    g_assert_cmphex(v86_stack(env, 2) & (IF_MASK | IOPL_MASK), ==, IF_MASK | IOPL_MASK);
+    g_assert_false(env->eflags & IF_MASK);
+    PUT(env, 0x12340 + 0x5678, 0xcd, 0x22);
+    expect_step(env, 0x22);
+    cpu_free_all(env);
+
+    /* Without VME, INT n with IOPL 3 goes through the IDT whatever the bitmap says. */
+    env = cpu_new_v86(3, 0);
+    PUT(env, V86_CODE, 0xcd, 0x21);
+    expect_step(env, 0x21);
+    cpu_free_all(env);
+}
+
+/* PVI: at CPL 3 with IOPL < 3, CLI/STI act on VIF; POPF leaves IF and VIF alone. */
+static void test_pvi(void)
+{
+    CPUX86State *env = cpu_new_pm32();
+
+    env->cr[4] |= CR4_PVI;
+    set_cpl3(env);
+    env->eflags |= IF_MASK;
+    PUT(env, USER_CODE, 0xfa, 0xfb, 0xfb, 0x9d);
+    expect_step(env, -1);
+    g_assert_false(env->eflags & VIF_MASK);
+    g_assert_true(env->eflags & IF_MASK);
+    expect_step(env, -1);
+    g_assert_true(env->eflags & VIF_MASK);
+    env->eflags |= VIP_MASK;
+    expect_step(env, EXCP_GP);
+    env->rip++;
+    wr(env, STACK3_TOP - 4, 4, EFLAGS_FIXED);
+    env->regs[R_ESP] = STACK3_TOP - 4;
+    expect_step(env, -1);
+    g_assert_true(env->eflags & IF_MASK);
+    g_assert_true(env->eflags & VIF_MASK);
+
+    /* With IOPL 3, CLI at CPL 3 changes IF itself. */
+    env->rip = USER_CODE;
+    env->eflags |= IOPL_MASK;
+    expect_step(env, -1);
+    g_assert_false(env->eflags & IF_MASK);
+    g_assert_true(env->eflags & VIF_MASK);
+    cpu_free_all(env);
+
+    env = cpu_new_pm32();
+    set_cpl3(env);
+    PUT(env, USER_CODE, 0xfa);
+    expect_step(env, EXCP_GP); /* without PVI */
+    cpu_free_all(env);
+}
+
 /* ------------------------------------------------------------------------------------
  * Debug registers
  */
@@ -1479,6 +1867,40 @@ static void test_single_step(void)
     cpu_free_all(env);
 }
 
+/*
+ * I/O breakpoints (R/W = 10): with CR4.DE, IN/OUT touching the port range trap after
+ * the instruction; without CR4.DE the encoding watches nothing.
+ */
+static void test_io_breakpoints(void)
+{
+    CPUX86State *env = cpu_new_pm32();
+
+    PUT(env, CODE, 0xe6, 0x81, /* out 0x81, al: below the range */
+        0x66, 0xe5, 0x83,      /* in ax, 0x83: its second byte is 0x84 */
+        0xee,                  /* out dx, al: dx = 0x87 */
+        0xe4, 0x84);           /* in al, 0x84 */
+    env->dr[3] = 0x86;         /* 4 bytes: ports 0x84..0x87 */
+    env->dr[7] |= 1u << 7 | DR7_RW(3, 2) | DR7_LEN(3, 3);
+    env->regs[R_EDX] = 0x87;
+    g_assert_cmpint(step_traced(env), ==, -1); /* without CR4.DE: nothing */
+    g_assert_cmpint(step_traced(env), ==, -1);
+    g_assert_false(debug_data_armed(env));
+
+    env->cr[4] |= CR4_DE;
+    env->rip = CODE;
+    g_assert_cmpint(step_traced(env), ==, -1);
+    g_assert_cmpint(step_traced(env), ==, EXCP_DB);
+    g_assert_cmphex(env->rip, ==, CODE + 5); /* a trap: after the IN */
+    g_assert_cmphex(env->dr[6] & DR6_BMASK, ==, 8);
+    env->dr[6] = DR6_FIXED;
+    g_assert_cmpint(step_traced(env), ==, EXCP_DB);
+    g_assert_cmphex(env->dr[6] & DR6_BMASK, ==, 8);
+    /* A disabled breakpoint (L3 = G3 = 0) reports nothing. */
+    env->dr[7] &= ~(uint64_t)(1u << 7);
+    g_assert_cmpint(step_traced(env), ==, -1);
+    cpu_free_all(env);
+}
+
 /* Through the real exec loop: a #DB fault is delivered before the instruction. */
 static void test_breakpoint_delivery(void)
 {
@@ -1545,11 +1967,22 @@ int main(int argc, char **argv)
     g_test_add_func("/sys/task/fault-error-code", test_task_gate_fault_error_code);
     g_test_add_func("/sys/task/faults", test_task_switch_faults);
     g_test_add_func("/sys/task/debug-trap", test_task_debug_trap);
+    g_test_add_func("/sys/task/16bit-jmp", test_task16_jmp);
+    g_test_add_func("/sys/task/16bit-call-iret", test_task16_call_and_iret);
+    g_test_add_func("/sys/task/16bit-fault-error-code", test_task16_fault_error_code);
+    g_test_add_func("/sys/insn/bound", test_bound);
+    g_test_add_func("/sys/insn/rdpmc-monitor", test_rdpmc_monitor);
+    g_test_add_func("/sys/vme/flags", test_vme_flags);
+    g_test_add_func("/sys/vme/vip", test_vme_vip);
+    g_test_add_func("/sys/vme/iret", test_vme_iret);
+    g_test_add_func("/sys/vme/int-redirect", test_vme_int_redirect);
+    g_test_add_func("/sys/vme/pvi", test_pvi);
     g_test_add_func("/sys/debug/mov-dr", test_mov_dr);
     g_test_add_func("/sys/debug/general-detect", test_general_detect);
     g_test_add_func("/sys/debug/insn-breakpoint", test_insn_breakpoint);
     g_test_add_func("/sys/debug/data-breakpoints", test_data_breakpoints);
     g_test_add_func("/sys/debug/single-step", test_single_step);
+    g_test_add_func("/sys/debug/io-breakpoints", test_io_breakpoints);
     g_test_add_func("/sys/debug/delivery", test_breakpoint_delivery);
     g_test_add_func("/sys/debug/icebp", test_icebp);
     return g_test_run();

@@ -46,6 +46,8 @@ def main():
     ap.add_argument("--modules", help="lib/modules tree to include (kernel modules)")
     ap.add_argument("--module-dirs", default="",
                     help="comma-separated subdirectories of kernel/ to include")
+    ap.add_argument("--program", action="append", default=[],
+                    help="a static binary to install as /bin/NAME (repeatable)")
     ap.add_argument("--output", required=True)
     args = ap.parse_args()
     counter = iter(range(1, 1 << 30))
@@ -60,6 +62,10 @@ def main():
     entries.append(cpio_entry("bin/sh", stat.S_IFLNK | 0o777, b"busybox", ino=next(counter)))
     with open(args.init, "rb") as f:
         entries.append(cpio_entry("init", stat.S_IFREG | 0o755, f.read(), ino=next(counter)))
+    for prog in args.program:
+        with open(prog, "rb") as f:
+            entries.append(cpio_entry("bin/" + os.path.basename(prog),
+                                      stat.S_IFREG | 0o755, f.read(), ino=next(counter)))
     if args.modules and args.module_dirs:
         for kdir in sorted(os.listdir(args.modules)):
             for sub in args.module_dirs.split(","):

@@ -1,5 +1,7 @@
 /* The machine: RAM, the memory and I/O address spaces, ISA lines and the device list. */
 #include "hw/machine.h"
+#include "target/i386/cpu.h"
+#include "target/i386/access.h"
 
 #define MACHINE_MEM_SIZE (1ull << 52) /* x86-64 physical address width */
 #define MACHINE_IO_SIZE  0x10000
@@ -31,6 +33,7 @@ Machine *machine_new(const char *type, uint64_t ram_size)
         irq_init(&m->isa_irq[i], machine_isa_irq_record, m, i);
     }
     m->devices = g_ptr_array_new();
+    m->boot_blobs = g_array_new(false, false, sizeof(MachineBootBlob));
     return m;
 }
 
@@ -44,6 +47,11 @@ void machine_free(Machine *m)
         device_free(g_ptr_array_index(m->devices, i));
     }
     g_ptr_array_free(m->devices, true);
+    for (guint i = 0; i < m->boot_blobs->len; i++) {
+        g_bytes_unref(g_array_index(m->boot_blobs, MachineBootBlob, i).data);
+    }
+    g_array_free(m->boot_blobs, true);
+    g_free(m->boot_cpu);
     address_space_destroy(&m->io);
     address_space_destroy(&m->mem);
     memory_region_destroy(&m->ram);
@@ -76,10 +84,61 @@ DeviceState *machine_add_device(Machine *m, const char *type, const char *props,
     return dev;
 }
 
+bool machine_boot_write(Machine *m, uint64_t addr, const void *buf, uint64_t len)
+{
+    MachineBootBlob b = {addr, g_bytes_new(buf, len)};
+
+    if (!dma_write(&m->mem, addr, buf, len)) {
+        g_bytes_unref(b.data);
+        return false;
+    }
+    g_array_append_val(m->boot_blobs, b);
+    return true;
+}
+
+/* What cpu_x86_reset() clears: the architectural state, not the wiring. */
+#define MACHINE_CPU_STATE_SIZE offsetof(CPUX86State, jmp_env)
+
+void machine_set_boot_cpu(Machine *m)
+{
+    g_free(m->boot_cpu);
+    m->boot_cpu = g_memdup2(m->cpu, MACHINE_CPU_STATE_SIZE);
+}
+
+static void machine_reboot_kernel(Machine *m)
+{
+    for (guint i = 0; i < m->boot_blobs->len; i++) {
+        MachineBootBlob *b = &g_array_index(m->boot_blobs, MachineBootBlob, i);
+        gsize len;
+        const void *data = g_bytes_get_data(b->data, &len);
+        dma_write(&m->mem, b->addr, data, len); /* it fitted at boot: the map is fixed */
+    }
+    if (m->boot_cpu) {
+        memcpy(m->cpu, m->boot_cpu, MACHINE_CPU_STATE_SIZE);
+        tlb_flush(m->cpu);
+    }
+}
+
+DeviceState *machine_find_device(Machine *m, const char *type)
+{
+    for (guint i = 0; i < m->devices->len; i++) {
+        DeviceState *dev = g_ptr_array_index(m->devices, i);
+        if (!strcmp(dev->info->name, type)) {
+            return dev;
+        }
+    }
+    return NULL;
+}
+
 void machine_reset(Machine *m)
 {
     for (guint i = 0; i < m->devices->len; i++) {
         device_reset(g_ptr_array_index(m->devices, i));
+    }
+    /* A reset line pulls the CPU too: it leaves a triple fault's shutdown state. */
+    if (m->cpu) {
+        cpu_x86_reset(m->cpu);
+        machine_reboot_kernel(m);
     }
 }
 

@@ -4,6 +4,7 @@
  * module 0; the CPU enters 32-bit flat protected mode with EAX = 0x2BADB002.
  */
 #include "hw/loader.h"
+#include "hw/i386/pc.h"
 #include "target/i386/cpu.h"
 #include <elf.h>
 
@@ -50,7 +51,7 @@ bool multiboot_probe(const uint8_t *image, size_t size)
 static bool mb_write(Machine *m, uint64_t addr, const void *buf, uint64_t len,
                      const char *what, Error **errp)
 {
-    if (addr + len > m->ram_size || !dma_write(&m->mem, addr, buf, len)) {
+    if (addr + len > m->ram_size || !machine_boot_write(m, addr, buf, len)) {
         error_setg(errp,
                    "multiboot: %s at 0x%" PRIx64 "+0x%" PRIx64 " does not fit in "
                    "guest RAM (%" PRIu64 " MiB)",
@@ -165,12 +166,17 @@ static bool mb_write_info(Machine *m, const char *cmdline, const char *initrd,
     MBInfo info = {.flags = MBI_MEM | MBI_CMDLINE | MBI_MMAP, .mem_lower = 639};
     uint64_t p = MBI_ADDR + sizeof(info);
     const char *cl = cmdline ? cmdline : "";
-    MBMmapEntry map[2] = {{20, 0, 0x9fc00, 1}, {20, 0x100000, m->ram_size - 0x100000, 1}};
+    /* The pc's layout: RAM past the PCI hole (3 GiB) continues at 4 GiB. */
+    uint64_t below = pc_ram_below_4g(m), above = pc_ram_above_4g(m);
+    MBMmapEntry map[3] = {{20, 0, 0x9fc00, 1},
+                          {20, 0x100000, below - 0x100000, 1},
+                          {20, 1ull << 32, above, 1}};
+    size_t map_size = above ? sizeof(map) : 2 * sizeof(map[0]);
     MBModule mod = {0};
 
-    info.mem_upper = (uint32_t)((MIN(m->ram_size, 0xffffffffull) - 0x100000) >> 10);
+    info.mem_upper = (uint32_t)((below - 0x100000) >> 10);
     info.cmdline = (uint32_t)p;
-    if (strlen(cl) + 1 + sizeof(map) + sizeof(mod) > MBI_LIMIT - p) {
+    if (strlen(cl) + 1 + map_size + sizeof(mod) > MBI_LIMIT - p) {
         error_setg(errp, "-append: command line too long");
         return false;
     }
@@ -179,11 +185,11 @@ static bool mb_write_info(Machine *m, const char *cmdline, const char *initrd,
     }
     p = (p + strlen(cl) + 1 + 7) & ~7ull;
     info.mmap_addr = (uint32_t)p;
-    info.mmap_length = sizeof(map);
-    if (!mb_write(m, p, map, sizeof(map), "memory map", errp)) {
+    info.mmap_length = (uint32_t)map_size;
+    if (!mb_write(m, p, map, map_size, "memory map", errp)) {
         return false;
     }
-    p += sizeof(map);
+    p += map_size;
     if (initrd) {
         if (!mb_load_initrd(m, initrd, (kernel_end + PAGE_SIZE - 1) & PAGE_MASK, &mod,
                             errp) ||

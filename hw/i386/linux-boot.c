@@ -94,7 +94,7 @@ static void wr64(uint8_t *p, uint64_t v)
 static bool guest_write(Machine *m, uint64_t addr, const void *buf, uint64_t len,
                         const char *what, Error **errp)
 {
-    if (addr + len > pc_ram_below_4g(m) || !dma_write(&m->mem, addr, buf, len)) {
+    if (addr + len > pc_ram_below_4g(m) || !machine_boot_write(m, addr, buf, len)) {
         error_setg(errp,
                    "-kernel: the %s (0x%" PRIx64 " bytes at 0x%" PRIx64 ") does "
                    "not fit in guest RAM; give the guest more memory with -m",
@@ -435,8 +435,8 @@ static bool linux_load(Machine *m, const KernelImage *k, const char *cmdline,
     return bzimage_load(m, k, cmdline, initrd, rsdp, errp);
 }
 
-bool pc_load_kernel(Machine *m, const char *kernel, const char *cmdline,
-                    const char *initrd, KernelBootMode mode, Error **errp)
+static bool load_kernel_file(Machine *m, const char *kernel, const char *cmdline,
+                             const char *initrd, KernelBootMode mode, Error **errp)
 {
     g_autofree char *data = NULL;
     gsize len;
@@ -464,4 +464,14 @@ bool pc_load_kernel(Machine *m, const char *kernel, const char *cmdline,
                "bzImage or a Multiboot kernel)",
                kernel);
     return false;
+}
+
+bool pc_load_kernel(Machine *m, const char *kernel, const char *cmdline,
+                    const char *initrd, KernelBootMode mode, Error **errp)
+{
+    if (!load_kernel_file(m, kernel, cmdline, initrd, mode, errp)) {
+        return false;
+    }
+    machine_set_boot_cpu(m); /* a reset enters the kernel again */
+    return true;
 }

@@ -16,17 +16,58 @@
 #include "target/i386/cpu.h"
 #include "target/i386/cpuid.h"
 
-#define PC_MAX_RAM (PC_PCI_HOLE_START) /* no RAM above 4 GiB yet */
+#define PC_MAX_RAM (1ull << 40) /* 1 TiB: the RAM is mapped lazily */
+#define PC_4G      (1ull << 32)
 
 typedef struct PCBoard {
     PICState *pic;
     IOAPICState *ioapic;
     Machine *m;
+    MemoryRegion ram_below_4g, ram_above_4g; /* windows onto m->ram past 3 GiB */
 } PCBoard;
 
 uint64_t pc_ram_below_4g(const Machine *m)
 {
     return MIN(m->ram_size, (uint64_t)PC_PCI_HOLE_START);
+}
+
+uint64_t pc_ram_above_4g(const Machine *m)
+{
+    return m->ram_size - pc_ram_below_4g(m);
+}
+
+void pc_memory_view_init(MemoryRegion *view, const char *name, MemoryRegion *of,
+                         uint64_t offset, uint64_t size, bool readonly)
+{
+    assert(of->ram && of->code_map && offset % PAGE_SIZE == 0 &&
+           offset + size <= of->size);
+    *view = (MemoryRegion){
+        .name = name,
+        .size = size,
+        .ram = of->ram + offset,
+        .readonly = readonly,
+        .code_map = of->code_map + (offset >> PAGE_BITS),
+    };
+}
+
+/*
+ * RAM past the PCI hole moves above 4 GiB, as on QEMU's pc: [0, 3 GiB) stays where
+ * it is and the rest starts at 4 GiB, both windows onto the one RAM region that
+ * snapshots and replay hashes see.
+ */
+static void pc_init_ram(Machine *m, PCBoard *b)
+{
+    uint64_t below = pc_ram_below_4g(m);
+
+    if (!pc_ram_above_4g(m)) {
+        return;
+    }
+    address_space_unmap(&m->mem, &m->ram);
+    pc_memory_view_init(&b->ram_below_4g, "ram-below-4g", &m->ram, 0, below, false);
+    pc_memory_view_init(&b->ram_above_4g, "ram-above-4g", &m->ram, below,
+                        pc_ram_above_4g(m), false);
+    address_space_map(&m->mem, 0, &b->ram_below_4g, 0);
+    address_space_map(&m->mem, PC_4G, &b->ram_above_4g, 0);
 }
 
 /* ISA IRQ n reaches PIC input n and IOAPIC pin n, except IRQ 0 which is pin 2. */
@@ -86,13 +127,18 @@ static void pc_fill_cmos(Machine *m, RTCState *rtc)
     uint64_t ext_kb = MIN((below - 0x100000) >> 10, 0xffffull);
     uint64_t above_16m =
         below > (16 << 20) ? MIN((below - (16 << 20)) >> 16, 0xffffull) : 0;
+    uint64_t above_4g = pc_ram_above_4g(m) >> 16; /* 64 KiB units, three bytes */
 
     pc_set_cmos_word(rtc, RTC_CMOS_BASE_MEM_LO, 640);
     pc_set_cmos_word(rtc, RTC_CMOS_EXT_MEM_LO, ext_kb);
     pc_set_cmos_word(rtc, RTC_CMOS_EXT_MEM2_LO, ext_kb);
     pc_set_cmos_word(rtc, RTC_CMOS_MEM_16M_LO, above_16m);
-    mc146818_set_cmos(rtc, RTC_CMOS_EQUIPMENT, 0x06);     /* FPU, PS/2 mouse present */
-    mc146818_set_cmos(rtc, RTC_CMOS_BOOT_ORDER_12, 0x02); /* hard disk first */
+    pc_set_cmos_word(rtc, RTC_CMOS_MEM_4G_LO, above_4g);
+    mc146818_set_cmos(rtc, RTC_CMOS_MEM_4G_HI, (uint8_t)(above_4g >> 16));
+    mc146818_set_cmos(rtc, RTC_CMOS_EQUIPMENT, 0x06); /* FPU, PS/2 mouse present */
+    /* QEMU's default order "cad": hard disk, floppy, CD-ROM (1 floppy, 2 disk, 3 CD). */
+    mc146818_set_cmos(rtc, RTC_CMOS_BOOT_ORDER_12, 0x12);
+    mc146818_set_cmos(rtc, RTC_CMOS_BOOT_ORDER_3, 0x30); /* bit 0 clear: check sig */
 }
 
 static bool pc_init_timers(Machine *m, const PCMachineOptions *opts, Error **errp)
@@ -133,8 +179,9 @@ unsigned pc_e820_map(const Machine *m, uint64_t *addr, uint64_t *len, uint32_t *
         {PC_LOW_RAM_END, 0xA0000 - PC_LOW_RAM_END, 2},
         {PC_BIOS_AREA, 0x100000 - PC_BIOS_AREA, 2},
         {0x100000, pc_ram_below_4g(m) - 0x100000, 1},
+        {PC_4G, pc_ram_above_4g(m), 1},
     };
-    unsigned n = MIN(max, (unsigned)ARRAY_SIZE(map));
+    unsigned n = MIN(max, (unsigned)ARRAY_SIZE(map) - !pc_ram_above_4g(m));
 
     for (unsigned i = 0; i < n; i++) {
         addr[i] = map[i][0];
@@ -164,7 +211,7 @@ static bool pc_init_firmware_interfaces(Machine *m, Error **errp)
     return fw_cfg_add_e820((FWCfgState *)fw, e820, n, errp);
 }
 
-static void pc_acpi_config(const Machine *m, AcpiConfig *c)
+void pc_acpi_config(const Machine *m, AcpiConfig *c)
 {
     acpi_config_init(c, pc_ram_below_4g(m));
     c->nr_cpus = 1;
@@ -179,7 +226,7 @@ uint64_t pc_install_acpi(Machine *m, Error **errp)
     pc_acpi_config(m, &c);
     blob = acpi_build_tables(&c, PC_BIOS_AREA, &rsdp_off);
     if (!blob || blob->len > 0x100000 - PC_BIOS_AREA ||
-        !dma_write(&m->mem, PC_BIOS_AREA, blob->data, blob->len)) {
+        !machine_boot_write(m, PC_BIOS_AREA, blob->data, blob->len)) {
         error_setg(errp, "pc: the ACPI tables do not fit below 1 MiB");
         return 0;
     }
@@ -192,10 +239,11 @@ bool pc_machine_init(Machine *m, const PCMachineOptions *opts, Error **errp)
 
     b->m = m;
     if (m->ram_size > PC_MAX_RAM || m->ram_size < (2 << 20)) {
-        error_setg(errp, "-m: the pc machine takes 2 MiB to %u MiB of RAM for now",
-                   PC_MAX_RAM >> 20);
+        error_setg(errp, "-m: the pc machine takes 2 MiB to %llu GiB of RAM",
+                   PC_MAX_RAM >> 30);
         return false;
     }
+    pc_init_ram(m, b);
     if (opts->cpu_model && !cpu_model_select(m->cpu, opts->cpu_model, errp)) {
         return false;
     }

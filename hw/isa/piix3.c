@@ -124,6 +124,9 @@ static const PCIDeviceIds piix3_ids = {
     .vendor_id = 0x8086,
     .device_id = 0x7000,
     .class_code = 0x060100, /* ISA bridge */
+    /* QEMU's "Red Hat, QEMU virtual machine": SeaBIOS takes its QEMU paths on it. */
+    .subsystem_vendor_id = 0x1af4,
+    .subsystem_id = 0x1100,
     .header_type = PCI_HEADER_TYPE_MULTI_FUNCTION,
 };
 

@@ -171,6 +171,9 @@ static const PCIDeviceIds i440fx_ids = {
     .device_id = 0x1237,
     .revision = 0x02,
     .class_code = 0x060000, /* host bridge */
+    /* QEMU's "Red Hat, QEMU virtual machine": SeaBIOS takes its QEMU paths on it. */
+    .subsystem_vendor_id = 0x1af4,
+    .subsystem_id = 0x1100,
 };
 
 static void i440fx_init_config(I440FXState *s)

@@ -32,6 +32,8 @@ run: all
 
 bench: all
 	python3 tests/bench/run-bench.py --build $(BUILD)
+	python3 tests/bench/bench-linux.py --build $(BUILD)
+	python3 tests/bench/bench-reverse.py --build $(BUILD)
 
 install: all
 	meson install -C $(BUILD)

@@ -54,8 +54,8 @@ static void mux_send_break(MuxChardev *m)
 {
     CharFrontend *fe = m->chr.slots[m->chr.focus].fe;
 
-    if (fe && fe->event) {
-        fe->event(fe->opaque, CHR_EVENT_BREAK);
+    if (fe) {
+        char_fe_send_event(fe, CHR_EVENT_BREAK);
     }
 }
 

@@ -864,6 +864,33 @@ void char_fe_deliver(int replay_id, const uint8_t *buf, int len)
 
 /* ---- events ---- */
 
+/*
+ * A break loads a character into a UART: guest-visible, so it passes the replay gate
+ * (recorded, and in replay only the log's breaks arrive). Opened/closed change
+ * nothing a guest can see (the 16550 has no modem lines wired to the backend), so
+ * they reach frontends live, in replay too.
+ */
+void char_fe_send_event(CharFrontend *fe, int event)
+{
+    if (!fe->event) {
+        return;
+    }
+    if (fe->recorded && event == CHR_EVENT_BREAK &&
+        !replay_char_event(fe->replay_id, event)) {
+        return;
+    }
+    fe->event(fe->opaque, event);
+}
+
+void char_fe_deliver_event(int replay_id, int event)
+{
+    CharFrontend *fe = find_recorded_frontend(replay_id);
+
+    if (fe && fe->event) {
+        fe->event(fe->opaque, event);
+    }
+}
+
 void chardev_send_event(Chardev *chr, int event)
 {
     if (chr->mux) {
@@ -872,8 +899,8 @@ void chardev_send_event(Chardev *chr, int event)
     }
     for (int i = 0; i < chr->max_frontends; i++) {
         CharFrontend *fe = chr->slots[i].fe;
-        if (fe && fe->event) {
-            fe->event(fe->opaque, event);
+        if (fe) {
+            char_fe_send_event(fe, event);
         }
     }
 }

@@ -115,7 +115,7 @@ bool phys_memory_rw_debug(Machine *m, uint64_t phys, void *buf, size_t len, bool
         const FlatRange *fr = address_space_find(&m->mem, phys);
         MemoryRegion *mr = fr ? fr->mr : NULL;
         uint64_t offset, n;
-        if (!mr || !mr->ram || (is_write && mr->readonly)) {
+        if (!mr || !mr->ram || (is_write && (fr->readonly || mr->readonly))) {
             return false; /* a hole, or a device whose registers must not be touched */
         }
         offset = phys - fr->start + fr->offset_in_region;

@@ -31,13 +31,24 @@ struct Monitor {
     int esc;
     bool waiting; /* a command runs the VM; held input waits for the stop */
     bool scheduled;
+    /* captured (no chardev): where output goes, and who hears of the stop */
+    MonitorOutputFn *out;
+    void *out_opaque;
+    MonitorDoneFn *done;
+    void *done_opaque;
 };
 
 /* ---- output ---- */
 
 void monitor_puts(Monitor *mon, const char *text)
 {
-    g_autoptr(GString) out = g_string_sized_new(strlen(text) + 16);
+    g_autoptr(GString) out = NULL;
+
+    if (mon->out) {
+        mon->out(mon->out_opaque, text);
+        return;
+    }
+    out = g_string_sized_new(strlen(text) + 16);
 
     /* Raw terminals and telnet clients want CR LF. */
     for (const char *p = text; *p; p++) {
@@ -353,10 +364,27 @@ static void monitor_describe_stop(Monitor *mon, const StopEvent *ev)
     monitor_printf(mon, " at instruction %" PRIu64 "\n", ev->icount);
 }
 
+/* A captured monitor reports only the stops its own commands waited for. */
+static void monitor_captured_stop(Monitor *mon, const StopEvent *ev)
+{
+    if (!mon->waiting) {
+        return;
+    }
+    mon->waiting = false;
+    monitor_describe_stop(mon, ev);
+    if (mon->done) {
+        mon->done(mon->done_opaque);
+    }
+}
+
 static void monitor_on_stop(void *opaque, const StopEvent *ev)
 {
     Monitor *mon = opaque;
 
+    if (mon->out) {
+        monitor_captured_stop(mon, ev);
+        return;
+    }
     if (!mon->waiting && ev->reason == STOP_REASON_USER) {
         return;
     }
@@ -378,6 +406,31 @@ void monitor_wait_for_stop(Monitor *mon)
 }
 
 /* ---- creation ---- */
+
+Monitor *monitor_new_captured(MonitorOutputFn *out, void *opaque)
+{
+    Monitor *mon = g_new0(Monitor, 1);
+
+    mon->held = g_string_new(NULL);
+    mon->line = g_string_new(NULL);
+    mon->out = out;
+    mon->out_opaque = opaque;
+    runstate_add_stop_notifier(monitor_on_stop, mon);
+    replay_snapshot_enable();
+    return mon;
+}
+
+bool monitor_run_line(Monitor *mon, const char *line, MonitorDoneFn *done,
+                      void *done_opaque)
+{
+    g_autofree char *copy = g_strdup(line);
+
+    mon->waiting = false;
+    mon->done = done;
+    mon->done_opaque = done_opaque;
+    monitor_execute(mon, copy);
+    return !mon->waiting;
+}
 
 static Chardev *monitor_chardev(const char *spec, int n, Error **errp)
 {

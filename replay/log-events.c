@@ -173,7 +173,7 @@ static bool describe_warp(PayloadReader *pr, GString *out)
     return true;
 }
 
-#define CKPT_MACHINE_HASH 0x01 /* RAM+device hash follows */
+#define CKPT_MACHINE_HASH 0x01 /* RAM and device hashes follow the registers */
 #define CKPT_REGS         0x02 /* rip, rflags and the 16 general registers follow */
 
 static bool describe_checkpoint_regs(PayloadReader *pr, GString *out)
@@ -191,10 +191,41 @@ static bool describe_checkpoint_regs(PayloadReader *pr, GString *out)
     return true;
 }
 
+static bool skip(PayloadReader *pr, size_t n)
+{
+    if ((size_t)(pr->end - pr->p) < n) {
+        return fail(pr, "ends early");
+    }
+    pr->p += n;
+    return true;
+}
+
+/* RAM hash, changed pages (gap · CRC), device hashes: see replay/replay-hash.c. */
+static bool describe_checkpoint_machine(PayloadReader *pr, GString *out)
+{
+    uint64_t ram, pages, gap, devices;
+
+    if (!get_hash(pr, &ram) || !get_varint(pr, UINT32_MAX, &pages)) {
+        return false;
+    }
+    for (uint64_t i = 0; i < pages; i++) {
+        if (!get_varint(pr, UINT32_MAX, &gap) || !skip(pr, 4)) {
+            return false;
+        }
+    }
+    if (!get_varint(pr, (pr->end - pr->p) / 8, &devices) || !skip(pr, 8 * devices)) {
+        return false;
+    }
+    g_string_append_printf(
+        out, " ram=%016" PRIx64 " changed-pages=%" PRIu64 " devices=%" PRIu64, ram, pages,
+        devices);
+    return true;
+}
+
 static bool describe_checkpoint(PayloadReader *pr, GString *out)
 {
     uint8_t flags;
-    uint64_t cpu, machine;
+    uint64_t cpu;
 
     if (!get_u8(pr, &flags) || !get_hash(pr, &cpu)) {
         return false;
@@ -203,13 +234,26 @@ static bool describe_checkpoint(PayloadReader *pr, GString *out)
         return fail(pr, "unknown flags");
     }
     g_string_append_printf(out, " cpu=%016" PRIx64, cpu);
-    if (flags & CKPT_MACHINE_HASH) {
-        if (!get_hash(pr, &machine)) {
-            return false;
-        }
-        g_string_append_printf(out, " machine=%016" PRIx64, machine);
+    if ((flags & CKPT_REGS) && !describe_checkpoint_regs(pr, out)) {
+        return false;
     }
-    return !(flags & CKPT_REGS) || describe_checkpoint_regs(pr, out);
+    return !(flags & CKPT_MACHINE_HASH) || describe_checkpoint_machine(pr, out);
+}
+
+static bool describe_char_event(PayloadReader *pr, GString *out)
+{
+    static const char *const names[] = {"opened", "closed", "break"};
+    uint64_t fe;
+    uint8_t event;
+
+    if (!get_varint(pr, INT32_MAX, &fe) || !get_u8(pr, &event)) {
+        return false;
+    }
+    if (event >= ARRAY_SIZE(names)) {
+        return fail(pr, "unknown chardev event");
+    }
+    g_string_append_printf(out, " fe=%" PRIu64 " %s", fe, names[event]);
+    return true;
 }
 
 static bool describe_interrupt(PayloadReader *pr, GString *out)
@@ -275,6 +319,7 @@ static const EventKindInfo event_kinds[REPLAY_EV_MAX] = {
     [REPLAY_EV_INTERRUPT] = {"interrupt", describe_interrupt},
     [REPLAY_EV_SHUTDOWN] = {"shutdown", describe_shutdown},
     [REPLAY_EV_END] = {"end", describe_end},
+    [REPLAY_EV_CHAR_EVENT] = {"char-event", describe_char_event},
 };
 
 const char *replay_event_kind_name(unsigned kind)

@@ -29,7 +29,7 @@
 #define FILE_PREFIX_LEN   16 /* magic, version, header length */
 #define CHUNK_CRC_SPAN    32 /* chunk header bytes covered by its own CRC */
 #define CHUNK_HEADER_LEN  36
-#define INDEX_ENTRY_LEN   24
+#define INDEX_ENTRY_LEN   32
 #define INDEX_FIXED_LEN   12 /* magic, count, CRC */
 #define TAIL_LEN          12 /* magic, offset of the index */
 #define EVENT_MIN_LEN     3  /* kind, one-byte delta, one-byte length */
@@ -46,6 +46,7 @@ typedef struct ChunkIndexEntry {
     uint64_t offset;
     uint64_t base_icount;
     uint64_t last_icount;
+    uint64_t first_seq; /* number of the chunk's first event */
 } ChunkIndexEntry;
 
 typedef struct ChunkHeader {
@@ -277,6 +278,7 @@ static GByteArray *trailer_encode(const GArray *index, uint64_t index_offset)
         put_u64(out, e->offset);
         put_u64(out, e->base_icount);
         put_u64(out, e->last_icount);
+        put_u64(out, e->first_seq);
     }
     put_u32(out, crc32c(0, out->data + entries_start, out->len - entries_start));
     g_byte_array_append(out, (const uint8_t *)TAIL_MAGIC, MAGIC_LEN);
@@ -446,7 +448,8 @@ static void chunk_header_encode(GByteArray *out, const ChunkHeader *ch)
 static bool writer_end_chunk(ReplayLogWriter *w, Error **errp)
 {
     g_autoptr(GByteArray) header = g_byte_array_sized_new(CHUNK_HEADER_LEN);
-    ChunkIndexEntry entry = {w->size, w->chunk_base_icount, w->last_icount};
+    ChunkIndexEntry entry = {w->size, w->chunk_base_icount, w->last_icount,
+                             w->total_events - w->n_events};
     ChunkHeader ch = {0};
 
     if (w->n_events == 0) {
@@ -999,7 +1002,7 @@ static int reader_check_events(ReplayLogReader *r, const ChunkHeader *ch,
 static void reader_accept_chunk(ReplayLogReader *r, const ChunkHeader *ch,
                                 uint64_t last_icount)
 {
-    ChunkIndexEntry entry = {r->chunk_offset, ch->base_icount, last_icount};
+    ChunkIndexEntry entry = {r->chunk_offset, ch->base_icount, last_icount, r->seq};
 
     g_array_append_val(r->index, entry);
     g_array_append_val(r->first_seq, r->seq);
@@ -1171,35 +1174,108 @@ bool replay_log_reader_seek(ReplayLogReader *r, uint64_t seq, Error **errp)
     return true;
 }
 
-/* A clean log's trailer gives the last icount without reading the events. */
-static bool reader_trailer_last_icount(ReplayLogReader *r, uint64_t *icount)
+/*
+ * The index of a cleanly closed log, read without the chunks: NULL if there is none or
+ * it is not intact (the chunks it points to are checked when they are read).
+ */
+static GArray *reader_read_index(ReplayLogReader *r, uint64_t *index_offset)
 {
     uint8_t tail[TAIL_LEN], fixed[8];
     g_autofree uint8_t *entries = NULL;
-    uint64_t index_offset, count, entries_len;
+    uint64_t count, entries_len;
+    GArray *index;
 
     if (r->file_size < r->next_chunk + INDEX_FIXED_LEN + TAIL_LEN ||
         !reader_pread(r, r->file_size - TAIL_LEN, tail, TAIL_LEN, NULL) ||
         memcmp(tail, TAIL_MAGIC, MAGIC_LEN) != 0) {
-        return false;
+        return NULL;
     }
-    index_offset = get_u64(tail + 4);
-    if (index_offset < r->next_chunk || index_offset > r->file_size - INDEX_FIXED_LEN ||
-        !reader_pread(r, index_offset, fixed, sizeof(fixed), NULL) ||
+    *index_offset = get_u64(tail + 4);
+    if (*index_offset < r->next_chunk || *index_offset > r->file_size - INDEX_FIXED_LEN ||
+        !reader_pread(r, *index_offset, fixed, sizeof(fixed), NULL) ||
         memcmp(fixed, INDEX_MAGIC, MAGIC_LEN) != 0) {
-        return false;
+        return NULL;
     }
     count = get_u32(fixed + 4);
     entries_len = count * INDEX_ENTRY_LEN;
-    if (index_offset + INDEX_FIXED_LEN + entries_len + TAIL_LEN != r->file_size) {
-        return false;
+    if (*index_offset + INDEX_FIXED_LEN + entries_len + TAIL_LEN != r->file_size) {
+        return NULL;
     }
     entries = g_malloc(entries_len + 4);
-    if (!reader_pread(r, index_offset + 8, entries, entries_len + 4, NULL) ||
+    if (!reader_pread(r, *index_offset + 8, entries, entries_len + 4, NULL) ||
         crc32c(0, entries, entries_len) != get_u32(entries + entries_len)) {
+        return NULL;
+    }
+    index = g_array_sized_new(false, false, sizeof(ChunkIndexEntry), count);
+    for (uint64_t i = 0; i < count; i++) {
+        const uint8_t *p = entries + i * INDEX_ENTRY_LEN;
+        ChunkIndexEntry e = {get_u64(p), get_u64(p + 8), get_u64(p + 16),
+                             get_u64(p + 24)};
+        g_array_append_val(index, e);
+    }
+    return index;
+}
+
+/* A clean log's trailer gives the last icount without reading the events. */
+static bool reader_trailer_last_icount(ReplayLogReader *r, uint64_t *icount)
+{
+    uint64_t index_offset;
+    g_autoptr(GArray) index = reader_read_index(r, &index_offset);
+
+    if (!index) {
         return false;
     }
-    *icount = count ? get_u64(entries + entries_len - 8) : 0;
+    *icount = index->len
+                  ? g_array_index(index, ChunkIndexEntry, index->len - 1).last_icount
+                  : 0;
+    return true;
+}
+
+/* The first chunk whose last event is at icount or later (the last chunk if none). */
+static guint index_find_icount(const GArray *index, uint64_t icount)
+{
+    guint lo = 0, hi = index->len;
+
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (g_array_index(index, ChunkIndexEntry, mid).last_icount < icount) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return MIN(lo, index->len - 1);
+}
+
+bool replay_log_reader_skip_to_icount(ReplayLogReader *r, uint64_t icount)
+{
+    uint64_t index_offset;
+    g_autoptr(GArray) index = NULL;
+    const ChunkIndexEntry *e;
+    guint i;
+
+    if (r->seq != 0 || r->failure || r->finished) {
+        return false; /* only from the start */
+    }
+    index = reader_read_index(r, &index_offset);
+    if (!index || index->len == 0) {
+        return false;
+    }
+    i = index_find_icount(index, icount);
+    e = &g_array_index(index, ChunkIndexEntry, i);
+    if (e->offset < r->next_chunk || e->offset >= index_offset) {
+        return false; /* a nonsensical index: read from the start instead */
+    }
+    /* The skipped chunks count as read: the trailer is checked against them at the end.
+     */
+    for (guint k = 0; k < i; k++) {
+        const ChunkIndexEntry *skipped = &g_array_index(index, ChunkIndexEntry, k);
+        g_array_append_val(r->index, *skipped);
+        g_array_append_val(r->first_seq, skipped->first_seq);
+    }
+    r->next_chunk = r->end_offset = e->offset;
+    r->icount = e->base_icount;
+    r->seq = e->first_seq;
     return true;
 }
 

@@ -60,3 +60,34 @@ int replay_char_write(int fe_id, int live_result)
     }
     return (int)n;
 }
+
+bool replay_char_event(int fe_id, int event)
+{
+    g_autoptr(GByteArray) b = NULL;
+    uint8_t e = (uint8_t)event;
+
+    if (replay_mode == REPLAY_MODE_PLAY) {
+        return false;
+    }
+    if (replay_mode == REPLAY_MODE_RECORD) {
+        b = g_byte_array_new();
+        leb128_put_u64(b, (uint64_t)fe_id);
+        g_byte_array_append(b, &e, 1);
+        replay_put_event(REPLAY_EV_CHAR_EVENT, b->data, b->len);
+    }
+    return true;
+}
+
+bool replay_char_event_apply(const ReplayEvent *ev)
+{
+    const uint8_t *p = ev->payload, *end = ev->payload + ev->len;
+    uint64_t fe;
+
+    if (!leb128_get_u64(&p, end, &fe) || fe > INT32_MAX || end - p != 1 ||
+        *p != CHR_EVENT_BREAK) {
+        replay_diverged("malformed char-event event #%" PRIu64, ev->seq);
+        return false;
+    }
+    char_fe_deliver_event((int)fe, *p);
+    return true;
+}

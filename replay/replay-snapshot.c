@@ -93,6 +93,11 @@ void replay_snapshot_attach_position(const ReplayPosition *pos)
     rs.pos = pos;
 }
 
+uint64_t replay_snapshot_log_events(void)
+{
+    return rs.pos ? rs.pos->events : 0;
+}
+
 bool replay_snapshot_pause_at_end(void)
 {
     return rs.wanted && replay_mode == REPLAY_MODE_PLAY && runstate_debugged();

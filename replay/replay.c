@@ -369,6 +369,7 @@ static bool replay_book_post_load(void *opaque, Error **errp)
     }
     have_next = false;
     log_ended = false;
+    replay_hash_forget();
     return true;
 }
 
@@ -421,9 +422,13 @@ uint64_t replay_cpu_hash(void)
     return machine && machine->cpu ? cpu_x86_state_hash(machine->cpu) : 0;
 }
 
+/* At the end, RAM and devices count too: a replay must end in the very same machine. */
 uint64_t replay_final_hash(void)
 {
-    return replay_cpu_hash();
+    if (!machine) {
+        return replay_cpu_hash(); /* device tests replay logs without a machine */
+    }
+    return replay_hash_final(machine, replay_cpu_hash());
 }
 
 static void put_u64(GByteArray *b, uint64_t v)
@@ -460,18 +465,19 @@ static void replay_cpu_regs(uint64_t regs[CKPT_NR_REGS])
 static void replay_write_checkpoint(void)
 {
     g_autoptr(GByteArray) b = g_byte_array_new();
-    bool with_machine = (++book.checkpoints % MACHINE_HASH_EVERY) == 0;
+    /* The first checkpoint, then every MACHINE_HASH_EVERY: a bad start shows early. */
+    bool with_machine = (book.checkpoints++ % MACHINE_HASH_EVERY) == 0;
     uint8_t flags = CKPT_HAS_REGS | (with_machine ? CKPT_HAS_MACHINE_HASH : 0);
     uint64_t regs[CKPT_NR_REGS];
 
     g_byte_array_append(b, &flags, 1);
     put_u64(b, replay_cpu_hash());
-    if (with_machine) {
-        put_u64(b, machine_state_hash(machine));
-    }
     replay_cpu_regs(regs);
     for (int i = 0; i < CKPT_NR_REGS; i++) {
         put_u64(b, regs[i]);
+    }
+    if (with_machine) {
+        replay_hash_put_machine(b, machine);
     }
     replay_put_event(REPLAY_EV_CHECKPOINT, b->data, b->len);
     book.last_checkpoint = icount.count;
@@ -518,35 +524,53 @@ static void replay_explain_regs(const uint8_t *logged, GString *out)
     }
 }
 
-static bool replay_check_checkpoint(const ReplayEvent *ev)
+static bool replay_check_cpu(const ReplayEvent *ev, uint8_t flags)
 {
-    size_t need = 9;
-    uint8_t flags = ev->len ? ev->payload[0] : 0;
     g_autoptr(GString) why = g_string_new(NULL);
 
-    need += (flags & CKPT_HAS_MACHINE_HASH) ? 8 : 0;
-    need += (flags & CKPT_HAS_REGS) ? 8 * CKPT_NR_REGS : 0;
-    if (ev->len != need) {
+    if (get_u64(ev->payload + 1) == replay_cpu_hash()) {
+        return true;
+    }
+    if (flags & CKPT_HAS_REGS) {
+        replay_explain_regs(ev->payload + 9, why);
+    }
+    replay_diverged("CPU state differs from the recording (checkpoint #%" PRIu64 "):%s",
+                    ev->seq, why->str);
+    return false;
+}
+
+static bool replay_check_machine(const ReplayEvent *ev, size_t offset)
+{
+    g_autoptr(GString) why = g_string_new(NULL);
+    int r = replay_hash_check_machine(machine, ev->payload + offset,
+                                      ev->payload + ev->len, why);
+
+    if (r < 0) {
+        replay_diverged("malformed checkpoint event #%" PRIu64, ev->seq);
+    } else if (r == 0) {
+        replay_diverged(
+            "RAM or device state differs from the recording (checkpoint #%" PRIu64 "):%s",
+            ev->seq, why->str);
+    }
+    return r > 0;
+}
+
+/* Payload: u8 flags · u64 CPU hash · [registers] · [machine part (replay-hash.c)]. */
+static bool replay_check_checkpoint(const ReplayEvent *ev)
+{
+    uint8_t flags = ev->len ? ev->payload[0] : 0;
+    size_t need = 9 + ((flags & CKPT_HAS_REGS) ? 8 * CKPT_NR_REGS : 0);
+    bool with_machine = flags & CKPT_HAS_MACHINE_HASH;
+
+    if (ev->len < need || (!with_machine && ev->len != need) ||
+        (flags & ~(CKPT_HAS_REGS | CKPT_HAS_MACHINE_HASH))) {
         replay_diverged("malformed checkpoint event #%" PRIu64, ev->seq);
         return false;
     }
-    if (get_u64(ev->payload + 1) != replay_cpu_hash()) {
-        if (flags & CKPT_HAS_REGS) {
-            replay_explain_regs(ev->payload + need - 8 * CKPT_NR_REGS, why);
-        }
-        replay_diverged("CPU state differs from the recording (checkpoint #%" PRIu64
-                        "):%s",
-                        ev->seq, why->str);
+    if (!replay_check_cpu(ev, flags)) {
         return false;
     }
-    if ((flags & CKPT_HAS_MACHINE_HASH) &&
-        get_u64(ev->payload + 9) != machine_state_hash(machine)) {
-        replay_diverged(
-            "RAM or device state differs from the recording (checkpoint #%" PRIu64 ")",
-            ev->seq);
-        return false;
-    }
-    return true;
+    return !with_machine || replay_check_machine(ev, need);
 }
 
 static bool replay_apply_shift(const ReplayEvent *ev)
@@ -594,6 +618,7 @@ static bool replay_apply_async(const ReplayEvent *ev)
 {
     switch (ev->kind) {
     case REPLAY_EV_CHAR_READ: return replay_char_apply(ev);
+    case REPLAY_EV_CHAR_EVENT: return replay_char_event_apply(ev);
     case REPLAY_EV_SHIFT: return replay_apply_shift(ev);
     case REPLAY_EV_WARP: return replay_apply_warp(ev);
     case REPLAY_EV_CHECKPOINT: return replay_check_checkpoint(ev);

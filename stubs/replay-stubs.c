@@ -93,6 +93,11 @@ int replay_char_write(int fe_id, int live_result)
     return live_result;
 }
 
+bool replay_char_event(int fe_id, int event)
+{
+    return true;
+}
+
 void replay_shutdown_request(int cause)
 {
 }

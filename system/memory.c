@@ -6,6 +6,11 @@
  * unmap, searched by binary search on every access. Where mappings overlap, the higher
  * priority wins, and among equal priorities the later mapping wins.
  *
+ * An alias is a window onto part of another region. Flattening resolves it to the
+ * region that owns the bytes (FlatRange.mr is never an alias), so RAM seen at two
+ * addresses is still one region to code tracking, dirty tracking and snapshots; a
+ * read-only alias only sets the range's readonly flag, which every write path obeys.
+ *
  * Accesses are dispatched whole when they fall inside one range. An access that
  * straddles two ranges (or a range and a hole) is split into bytes, each dispatched on
  * its own, which is what a bus would do with an unaligned access across devices.
@@ -66,6 +71,19 @@ void memory_region_init_rom(MemoryRegion *mr, const char *name, uint64_t size)
     mr->readonly = true;
 }
 
+void memory_region_init_alias(MemoryRegion *mr, const char *name, MemoryRegion *target,
+                              uint64_t offset, uint64_t size)
+{
+    assert(offset + size >= offset && offset + size <= target->size);
+    *mr = (MemoryRegion){
+        .name = name, .size = size, .alias = target, .alias_offset = offset};
+}
+
+void memory_region_set_readonly(MemoryRegion *mr, bool readonly)
+{
+    mr->readonly = readonly;
+}
+
 void memory_region_destroy(MemoryRegion *mr)
 {
     if (mr->ram) {
@@ -117,19 +135,34 @@ static GArray *flat_boundaries(const AddressSpace *as)
     return points;
 }
 
+/* Follow aliases down to the region that owns the bytes; any read-only hop sticks. */
+static FlatRange flat_resolve(uint64_t start, uint64_t end, const MappedRegion *m)
+{
+    FlatRange fr = {.start = start, .end = end, .offset_in_region = start - m->base};
+    MemoryRegion *mr = m->mr;
+
+    for (; mr->alias; mr = mr->alias) {
+        fr.readonly |= mr->readonly;
+        fr.offset_in_region += mr->alias_offset;
+    }
+    fr.mr = mr;
+    fr.readonly |= mr->readonly;
+    return fr;
+}
+
 static void flat_append(GArray *flat, uint64_t start, uint64_t end, const MappedRegion *m)
 {
-    uint64_t offset = start - m->base;
+    FlatRange fr = flat_resolve(start, end, m);
     if (flat->len) {
         FlatRange *last = &g_array_index(flat, FlatRange, flat->len - 1);
-        bool continues = last->mr == m->mr && last->end == start &&
-                         last->offset_in_region + (last->end - last->start) == offset;
+        bool continues =
+            last->mr == fr.mr && last->readonly == fr.readonly && last->end == start &&
+            last->offset_in_region + (last->end - last->start) == fr.offset_in_region;
         if (continues) {
             last->end = end;
             return;
         }
     }
-    FlatRange fr = {.start = start, .end = end, .mr = m->mr, .offset_in_region = offset};
     g_array_append_val(flat, fr);
 }
 
@@ -309,14 +342,17 @@ static uint64_t region_read(MemoryRegion *mr, uint64_t offset, unsigned size)
     return io_read(mr, offset, size);
 }
 
-static void region_write(MemoryRegion *mr, uint64_t offset, uint64_t val, unsigned size)
+static void region_write(const FlatRange *fr, uint64_t offset, uint64_t val,
+                         unsigned size)
 {
-    if (!mr->ram) {
-        io_write(mr, offset, val, size);
-    } else if (mr->readonly) {
+    MemoryRegion *mr = fr->mr;
+
+    if (fr->readonly) {
         log_mask_printf(LOG_GUEST_ERROR,
-                        "write to ROM '%s' at offset 0x%" PRIx64 " ignored\n", mr->name,
-                        offset);
+                        "write to read-only '%s' at offset 0x%" PRIx64 " ignored\n",
+                        mr->name, offset);
+    } else if (!mr->ram) {
+        io_write(mr, offset, val, size);
     } else {
         memcpy(mr->ram + offset, &val, size);
         memory_notify_write(mr, offset, size);
@@ -367,7 +403,7 @@ void address_space_st(AddressSpace *as, uint64_t addr, uint64_t val, unsigned si
 {
     const FlatRange *fr = find_whole(as, addr, size);
     if (fr) {
-        region_write(fr->mr, range_offset(fr, addr), val, size);
+        region_write(fr, range_offset(fr, addr), val, size);
         return;
     }
     if (size > 1) {
@@ -400,7 +436,7 @@ static bool dma_range_assigned(const AddressSpace *as, uint64_t addr, uint64_t l
 }
 
 /* Apply `chunk` to each piece of [addr, addr+len) that lies within one flat range. */
-typedef void DMAChunkFn(MemoryRegion *mr, uint64_t offset, uint8_t *buf, uint64_t len);
+typedef void DMAChunkFn(const FlatRange *fr, uint64_t offset, uint8_t *buf, uint64_t len);
 
 static void dma_walk(AddressSpace *as, uint64_t addr, uint8_t *buf, uint64_t len,
                      DMAChunkFn *chunk)
@@ -408,15 +444,18 @@ static void dma_walk(AddressSpace *as, uint64_t addr, uint8_t *buf, uint64_t len
     while (len) {
         const FlatRange *fr = address_space_find(as, addr);
         uint64_t n = MIN_U64(len, fr->end - addr);
-        chunk(fr->mr, range_offset(fr, addr), buf, n);
+        chunk(fr, range_offset(fr, addr), buf, n);
         addr += n;
         buf += n;
         len -= n;
     }
 }
 
-static void dma_read_chunk(MemoryRegion *mr, uint64_t offset, uint8_t *buf, uint64_t len)
+static void dma_read_chunk(const FlatRange *fr, uint64_t offset, uint8_t *buf,
+                           uint64_t len)
 {
+    MemoryRegion *mr = fr->mr;
+
     if (mr->ram) {
         memcpy(buf, mr->ram + offset, len);
         return;
@@ -426,10 +465,13 @@ static void dma_read_chunk(MemoryRegion *mr, uint64_t offset, uint8_t *buf, uint
     }
 }
 
-static void dma_write_chunk(MemoryRegion *mr, uint64_t offset, uint8_t *buf, uint64_t len)
+static void dma_write_chunk(const FlatRange *fr, uint64_t offset, uint8_t *buf,
+                            uint64_t len)
 {
-    if (mr->ram && mr->readonly) {
-        return; /* ROM: like a guest write, ignored */
+    MemoryRegion *mr = fr->mr;
+
+    if (fr->readonly) {
+        return; /* ROM or a read-only window: like a guest write, ignored */
     }
     if (mr->ram) {
         memcpy(mr->ram + offset, buf, len);

@@ -963,6 +963,7 @@ int vl_main(int argc, char **argv)
     main_loop_run(m);
     replay_finish();
     status = runstate_exit_status();
+    gdbserver_exit(status);
     log_mask_printf(LOG_REPLAY,
                     "final state hash %016" PRIx64 " at instruction %" PRIu64 "\n",
                     replay_final_hash(), icount.count);

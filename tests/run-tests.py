@@ -81,6 +81,8 @@ def main():
     ap.add_argument("--slow", action="store_true")
     ap.add_argument("--only", help="run only functional tests whose name contains this")
     args = ap.parse_args()
+    if args.slow:
+        os.environ["REPRISE_SLOW_TESTS"] = "1"  # functional tests add their long cases
     totals = [0, 0, 0]
     runs = [(args.build, True, "replay"), (args.build_noreplay, False, "noreplay")]
     for build, replay_enabled, label in runs:

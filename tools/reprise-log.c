@@ -2,6 +2,7 @@
 #include "config-host.h"
 #include "replay/log.h"
 #include "replay/replay.h"
+#include "util/leb128.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -17,13 +18,15 @@ static const char usage_text[] =
     "Usage: reprise-log [--json] COMMAND LOG [OPTIONS]\n"
     "\n"
     "Commands:\n"
-    "  info LOG      header, event counts by kind, icount range, chunks, whether the\n"
+    "  info LOG      header, event counts and payload bytes by kind, duration in\n"
+    "                instructions and guest seconds, chunks and sizes, whether the\n"
     "                log is complete or where a truncated log ends\n"
     "  dump LOG      one line per event: sequence number, icount, kind and payload\n"
     "      --kind K[,K...]  only these kinds (clock, random, char-read, char-write,\n"
     "                       input, net, audio-out, audio-in, async, shift, warp,\n"
-    "                       checkpoint, interrupt, shutdown, end)\n"
-    "      --from N         only events at icount N or later\n"
+    "                       checkpoint, interrupt, shutdown, end, char-event)\n"
+    "      --from N         only events at icount N or later (a log with an index is\n"
+    "                       entered at the chunk holding N, not read from the start)\n"
     "      --to N           only events at icount N or earlier\n"
     "  verify LOG    read and check every chunk and event payload\n"
     "\n"
@@ -65,6 +68,9 @@ typedef struct LogStats {
     char *first_malformed; /* describe() error of the first malformed payload */
     int result;            /* of the last replay_log_read_event() */
     char *error;
+    /* Guest (virtual) time: bias + (icount << shift), moved by shift and warp events. */
+    int shift;
+    int64_t bias_ns;
 } LogStats;
 
 /* ---- JSON, written by hand: compact, strings escaped to valid UTF-8 ---- */
@@ -174,6 +180,41 @@ static size_t varint_size(uint64_t v)
     return n;
 }
 
+/* Follow the virtual clock: a shift event sets shift and bias, a warp adds to it. */
+static void stats_follow_clock(LogStats *st, const ReplayEvent *ev)
+{
+    const uint8_t *p = ev->payload, *end = ev->payload + ev->len;
+    uint64_t warp;
+    int64_t bias;
+
+    if (ev->kind == REPLAY_EV_SHIFT && ev->len >= 2 && p[0] < 64) {
+        p++;
+        if (leb128_get_s64(&p, end, &bias)) {
+            st->shift = ev->payload[0];
+            st->bias_ns = bias;
+        }
+    } else if (ev->kind == REPLAY_EV_WARP && leb128_get_u64(&p, end, &warp)) {
+        st->bias_ns += (int64_t)warp;
+    }
+}
+
+/* The shift a recording starts with: the header's number, 3 for "auto" (icount.c). */
+static int initial_shift(const ReplayLogHeader *h)
+{
+    guint64 v;
+
+    if (h->icount_shift &&
+        g_ascii_string_to_unsigned(h->icount_shift, 10, 0, 63, &v, NULL)) {
+        return (int)v;
+    }
+    return 3;
+}
+
+static double stats_guest_seconds(const LogStats *st)
+{
+    return (st->bias_ns + (double)st->last_icount * (double)(1ull << st->shift)) / 1e9;
+}
+
 static void stats_add(LogStats *st, const ReplayEvent *ev, uint64_t prev_icount)
 {
     if (st->events == 0) {
@@ -186,6 +227,7 @@ static void stats_add(LogStats *st, const ReplayEvent *ev, uint64_t prev_icount)
     st->last_icount = ev->icount;
     st->raw_bytes +=
         1 + varint_size(ev->icount - prev_icount) + varint_size(ev->len) + ev->len;
+    stats_follow_clock(st, ev);
 }
 
 static void stats_check_payload(LogStats *st, const ReplayEvent *ev)
@@ -370,7 +412,8 @@ static void info_text_events(const LogStats *st)
         printf("first icount:    %" PRIu64 "\n", st->first_icount);
         printf("last icount:     %" PRIu64 "\n", st->last_icount);
         /* A recording starts at icount 0, so it spans its last event's icount. */
-        printf("duration:        %" PRIu64 " instructions\n", st->last_icount);
+        printf("duration:        %" PRIu64 " instructions, %.6f guest seconds\n",
+               st->last_icount, stats_guest_seconds(st));
     }
 }
 
@@ -438,6 +481,8 @@ static void info_json_events(Json *j, const LogStats *st)
         json_u64(j, "first_icount", st->first_icount);
         json_u64(j, "last_icount", st->last_icount);
         json_u64(j, "duration_instructions", st->last_icount);
+        json_member(j, "guest_seconds");
+        g_string_append_printf(j->out, "%.9f", stats_guest_seconds(st));
     }
 }
 
@@ -481,7 +526,7 @@ static void info_json(ReplayLogReader *r, const LogStats *st, uint64_t stored)
 
 static int cmd_info(ReplayLogReader *r, const ToolOptions *opt)
 {
-    LogStats st = {0};
+    LogStats st = {.shift = initial_shift(replay_log_reader_header(r))};
     uint64_t stored;
 
     stats_collect(r, &st, false);
@@ -561,6 +606,10 @@ static int cmd_dump(ReplayLogReader *r, const ToolOptions *opt)
     bool payloads_ok = true;
     int result, status;
 
+    /* With --from, the index takes the reader straight to the right chunk. */
+    if (opt->from) {
+        replay_log_reader_skip_to_icount(r, opt->from);
+    }
     while ((result = replay_log_read_event(r, &ev, &err)) > 0 && ev.icount <= opt->to) {
         if (dump_selected(opt, &ev)) {
             payloads_ok &= dump_event(opt, &ev, &j);

@@ -9,9 +9,9 @@
  * RDMSR through the virtual clock, the STI/MOV SS shadows, device models reached by
  * port I/O or MMIO, replay hooks such as RDRAND's, exception delivery), so a batched
  * count would need each of those readers to ask the engine to settle it first, and
- * one forgotten reader would be a replay divergence. The increment is one host
- * instruction of about 115 per guest instruction on the bench guest (under 1%;
- * tests/bench/README.md), so exactness by construction wins.
+ * one forgotten reader would be a replay divergence. The increment is a register
+ * increment and a store, two host instructions of about 49 per guest instruction on
+ * the bench guest (tests/bench/README.md), so exactness by construction wins.
  *
  * Between blocks the loop does the full boundary work (free dropped blocks, leave
  * for the main loop, take an interrupt, halt) only where something can have changed:
@@ -80,21 +80,25 @@ static void exec_log_block(CPUX86State *env, const TranslationBlock *tb)
                     env->segs[R_CS].selector, env->rip, tb->ninsns, icount.count);
 }
 
-/* Run instructions [0, n) of tb (n >= 1); stops early when one asks for an exit. */
+/*
+ * Run instructions [0, n) of tb (n >= 1); stops early when one asks for an exit.
+ * rip and next_rip are constants of the block (translate.c), stored before each
+ * handler so that a fault sees its own rip; only the last instruction, or one that
+ * asks for an exit, can branch, so rip follows next_rip once, at the end.
+ */
 static inline __attribute__((always_inline)) void
 exec_block(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
 {
     const Insn *d = tb->insns, *end = tb->insns + n;
-    const uint64_t ip_mask = tb->ip_mask;
-    uint64_t rip = env->rip;
+    uint64_t count = icount.count; /* handlers read icount.count, none writes it */
 
     do {
-        env->next_rip = (rip + d->len) & ip_mask;
+        env->rip = d->rip;
+        env->next_rip = d->next_rip;
         d->fn(env, d);
-        rip = env->next_rip;
-        env->rip = rip;
-        icount.count++;
+        icount.count = ++count;
     } while (++d < end && !env->exit_request);
+    env->rip = env->next_rip;
 }
 
 /*
@@ -119,7 +123,7 @@ exec_block_debug(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
             raise_exception(env, EXCP_DB);
         }
         eflags_before = env->eflags;
-        env->next_rip = (env->rip + d->len) & tb->ip_mask;
+        env->next_rip = d->next_rip;
         d->fn(env, d);
         env->rip = env->next_rip;
         icount.count++;
@@ -218,15 +222,20 @@ static inline TranslationBlock *exec_next_tb(CPUX86State *env, const TBEngine *e
 /*
  * Run tb, then the blocks that follow it, for as long as nothing needs the full
  * boundary checks: no exit request, no IF_EXIT instruction, no interrupt pending,
- * budget left. Each block runs at most up to the budget.
+ * budget left. Each block runs at most up to the budget. Whatever arms debugging
+ * ends its block and the chain (debug.h), so one check here covers the chain.
  */
 static void exec_chain(CPUX86State *env, TranslationBlock *tb, uint64_t stop_at)
 {
     const TBEngine *e = env->engine;
     uint32_t n = exec_insn_limit(env, tb, stop_at);
 
+    if (unlikely(debug_armed(env))) {
+        exec_block_debug(env, tb, n);
+        return;
+    }
     for (;;) {
-        exec_run_block(env, tb, n);
+        exec_block(env, tb, n);
         if (!exec_may_chain(env, tb, stop_at)) {
             return;
         }

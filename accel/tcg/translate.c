@@ -78,6 +78,32 @@ const InsnDef *insn_lookup(const Insn *d, bool mode64)
     return NULL;
 }
 
+/* --- specialisers --- */
+
+static InsnSpecializerEntry *insn_specializers;
+
+void insn_specializer_register(InsnSpecializerEntry *e)
+{
+    e->next = insn_specializers;
+    insn_specializers = e;
+}
+
+InsnHandler *insn_specialize(Insn *d, uint32_t hflags)
+{
+#ifndef INSN_NO_SPECIALIZE
+    if (d->prefix & PFX_VEX) {
+        return d->fn;
+    }
+    for (InsnSpecializerEntry *e = insn_specializers; e; e = e->next) {
+        InsnHandler *fn = e->fn(d, hflags);
+        if (fn) {
+            return fn;
+        }
+    }
+#endif
+    return d->fn;
+}
+
 /* --- pseudo-handlers for what cannot run --- */
 
 static void op_invalid(CPUX86State *env, const Insn *d)
@@ -159,8 +185,9 @@ static size_t fetch_next_page(CPUX86State *env, CodeSource *src, uint8_t *buf, s
 }
 
 /* Bind d to its handler; returns the InsnDef flags (IF_EXIT for invalid ones). */
-static unsigned bind_handler(Insn *d, int rc, bool mode64)
+static unsigned bind_handler(Insn *d, int rc, uint32_t hflags)
 {
+    bool mode64 = (hflags & HF_CS64) != 0;
     const InsnDef *def;
 
     if (rc == DECODE_TOO_LONG) {
@@ -174,6 +201,7 @@ static unsigned bind_handler(Insn *d, int rc, bool mode64)
         return IF_EXIT;
     }
     d->fn = def->fn;
+    d->fn = insn_specialize(d, hflags);
     return def->flags;
 }
 
@@ -186,8 +214,10 @@ static void log_insn(uint64_t pc, const uint8_t *bytes, const Insn *d, int mode)
 
 /* Decode the instruction at pc + off into d; false when the block must end before it. */
 static bool translate_one(CPUX86State *env, CodeSource *src, uint64_t off, Insn *d,
-                          unsigned *flags, int mode)
+                          unsigned *flags, const TranslationBlock *tb)
 {
+    int mode = decode_mode(tb->hflags);
+    uint64_t ip_mask = tb->ip_mask;
     uint8_t bytes[16];
     size_t avail = fetch_code(src, off, bytes);
     int rc;
@@ -208,7 +238,10 @@ static bool translate_one(CPUX86State *env, CodeSource *src, uint64_t off, Insn 
         rc = DECODE_INVALID; /* truncated by a page that cannot be executed */
         d->len = (uint8_t)avail;
     }
-    *flags = bind_handler(d, rc, mode == DECODE_64);
+    d->rip = (env->rip + off) & ip_mask;
+    d->next_rip = (d->rip + d->len) & ip_mask;
+    *flags = bind_handler(d, rc, tb->hflags);
+    d->next_rip = (d->rip + d->len) & ip_mask; /* #GP for length: len became 15 */
     log_insn(src->pc + off, bytes, d, mode);
     return true;
 }
@@ -246,7 +279,6 @@ TranslationBlock *tb_translate(CPUX86State *env, uint64_t pc, uint64_t cs_base,
 {
     TranslationBlock *tb = tb_engine_get(env)->scratch;
     CodeSource src = {.pc = pc, .phys = {0, ~0ull}};
-    int mode = decode_mode(hflags);
     uint64_t off = 0;
     unsigned flags = 0;
 
@@ -260,7 +292,7 @@ TranslationBlock *tb_translate(CPUX86State *env, uint64_t pc, uint64_t cs_base,
         log_printf("IN: %04x:%08" PRIx64 "\n", env->segs[R_CS].selector, env->rip);
     }
     while (tb->ninsns < TB_MAX_INSNS &&
-           translate_one(env, &src, off, &tb->insns[tb->ninsns], &flags, mode)) {
+           translate_one(env, &src, off, &tb->insns[tb->ninsns], &flags, tb)) {
         off += tb->insns[tb->ninsns++].len;
         if ((flags & (IF_BRANCH | IF_EXIT)) || (src.pc & ~PAGE_MASK) + off >= PAGE_SIZE) {
             break;

@@ -7,10 +7,11 @@
  * reads and writes reach DRAM or the PCI/ISA side (the ROM there, nothing below
  * 0xE0000); SeaBIOS copies itself into the shadow DRAM and then write-protects it.
  *
- * Each segment gets an overlay above RAM for its current mode: the ROM (or all
- * ones), a read-only window onto the RAM beneath, or a region that reads the ROM and
- * writes the RAM; read/write DRAM needs no overlay. Translated code over a segment is
- * dropped whenever its mode changes, since the bytes behind the addresses change.
+ * Each segment gets an overlay above RAM for its current mode: an alias of the ROM
+ * (or all ones), a read-only alias of the RAM beneath, or a region that reads the
+ * ROM and writes the RAM; read/write DRAM needs no overlay. Translated code over a
+ * segment is dropped whenever its mode changes, since the bytes behind the addresses
+ * change.
  */
 #include "hw/i386/pc-bios.h"
 #include "hw/i386/pc.h"
@@ -33,8 +34,8 @@ typedef struct PAMSegment {
     uint32_t base, size;
     uint8_t mode;            /* PAM_RE/PAM_WE bits now mapped */
     MemoryRegion *mapped;    /* the overlay in place, NULL for read/write DRAM */
-    MemoryRegion pci_side;   /* ROM window, or all ones below the ISA BIOS */
-    MemoryRegion ram_ro;     /* the DRAM beneath, read-only */
+    MemoryRegion pci_side;   /* ROM alias, or all ones below the ISA BIOS */
+    MemoryRegion ram_ro;     /* read-only alias of the DRAM beneath */
     MemoryRegion write_only; /* reads the PCI side, writes DRAM */
 } PAMSegment;
 
@@ -115,12 +116,13 @@ static void bios_seg_init(PCBios *b, PAMSegment *s, uint32_t base, uint32_t size
     s->size = size;
     s->mode = PAM_RAM;
     if (bios_seg_has_rom(b, s)) {
-        pc_memory_view_init(&s->pci_side, "isa-bios", &b->rom,
-                            b->rom.size - (BIOS_AREA_END - base), size, true);
+        memory_region_init_alias(&s->pci_side, "isa-bios", &b->rom,
+                                 b->rom.size - (BIOS_AREA_END - base), size);
     } else {
         memory_region_init_io(&s->pci_side, "pci-hole", &bios_unassigned_ops, b, size);
     }
-    pc_memory_view_init(&s->ram_ro, "shadow-ro", &b->m->ram, base, size, true);
+    memory_region_init_alias(&s->ram_ro, "shadow-ro", &b->m->ram, base, size);
+    memory_region_set_readonly(&s->ram_ro, true);
     memory_region_init_io(&s->write_only, "shadow-wo", &bios_wo_ops, w, size);
 }
 

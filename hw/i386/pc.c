@@ -23,7 +23,7 @@ typedef struct PCBoard {
     PICState *pic;
     IOAPICState *ioapic;
     Machine *m;
-    MemoryRegion ram_below_4g, ram_above_4g; /* windows onto m->ram past 3 GiB */
+    MemoryRegion ram_below_4g, ram_above_4g; /* aliases of m->ram past 3 GiB */
 } PCBoard;
 
 uint64_t pc_ram_below_4g(const Machine *m)
@@ -36,24 +36,10 @@ uint64_t pc_ram_above_4g(const Machine *m)
     return m->ram_size - pc_ram_below_4g(m);
 }
 
-void pc_memory_view_init(MemoryRegion *view, const char *name, MemoryRegion *of,
-                         uint64_t offset, uint64_t size, bool readonly)
-{
-    assert(of->ram && of->code_map && offset % PAGE_SIZE == 0 &&
-           offset + size <= of->size);
-    *view = (MemoryRegion){
-        .name = name,
-        .size = size,
-        .ram = of->ram + offset,
-        .readonly = readonly,
-        .code_map = of->code_map + (offset >> PAGE_BITS),
-    };
-}
-
 /*
  * RAM past the PCI hole moves above 4 GiB, as on QEMU's pc: [0, 3 GiB) stays where
- * it is and the rest starts at 4 GiB, both windows onto the one RAM region that
- * snapshots and replay hashes see.
+ * it is and the rest starts at 4 GiB, both aliases of the one RAM region that
+ * snapshots, replay hashes and the code cache see.
  */
 static void pc_init_ram(Machine *m, PCBoard *b)
 {
@@ -63,9 +49,9 @@ static void pc_init_ram(Machine *m, PCBoard *b)
         return;
     }
     address_space_unmap(&m->mem, &m->ram);
-    pc_memory_view_init(&b->ram_below_4g, "ram-below-4g", &m->ram, 0, below, false);
-    pc_memory_view_init(&b->ram_above_4g, "ram-above-4g", &m->ram, below,
-                        pc_ram_above_4g(m), false);
+    memory_region_init_alias(&b->ram_below_4g, "ram-below-4g", &m->ram, 0, below);
+    memory_region_init_alias(&b->ram_above_4g, "ram-above-4g", &m->ram, below,
+                             pc_ram_above_4g(m));
     address_space_map(&m->mem, 0, &b->ram_below_4g, 0);
     address_space_map(&m->mem, PC_4G, &b->ram_above_4g, 0);
 }

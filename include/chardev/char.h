@@ -77,6 +77,10 @@ void char_fe_accept_input(CharFrontend *fe);
 bool chardev_checkpoint(void);
 /* Replay: deliver logged input to the frontend with this replay id. */
 void char_fe_deliver(int replay_id, const uint8_t *buf, int len);
+/* A backend event (CHR_EVENT_*) for one frontend; breaks pass the replay gate. */
+void char_fe_send_event(CharFrontend *fe, int event);
+/* Replay: deliver a logged event to the frontend with this replay id. */
+void char_fe_deliver_event(int replay_id, int event);
 /* Backend-level implementation of a write (what the replay hook wraps). */
 int char_fe_write_impl(CharFrontend *fe, const uint8_t *buf, int len);
 /* In replay mode backends must not read host input. */

@@ -10,5 +10,7 @@
  * "unix:PATH", or "chardev:ID". Called once the machine is built, before it runs.
  */
 bool gdbserver_start(const char *dev, Error **errp);
+/* The emulator is exiting with status: a gdb waiting for a stop hears "W status". */
+void gdbserver_exit(int status);
 
 #endif

@@ -22,6 +22,22 @@ typedef struct CPUX86State CPUX86State;
 bool monitor_init(const char *chardev_spec, Error **errp);
 
 /*
+ * A monitor without a character device, for gdb's "monitor CMD" (qRcmd): what the
+ * commands print goes to out(opaque, text), with plain newlines and no prompt.
+ */
+typedef struct Monitor Monitor;
+typedef void MonitorOutputFn(void *opaque, const char *text);
+typedef void MonitorDoneFn(void *opaque);
+Monitor *monitor_new_captured(MonitorOutputFn *out, void *opaque);
+/*
+ * Run one command line. True when it has finished; false when it let the VM run to a
+ * stop (stepi, replay_seek, ...): the stop is reported through out, then
+ * done(done_opaque) is called.
+ */
+bool monitor_run_line(Monitor *mon, const char *line, MonitorDoneFn *done,
+                      void *done_opaque);
+
+/*
  * Debugger access to guest memory (monitor/debug-access.c; the gdbstub uses it too).
  * Nothing here faults or changes guest state: page tables are walked without setting
  * accessed or dirty bits, and only RAM is read (never device registers, whose reads

@@ -23,7 +23,8 @@
  *     S stored bytes
  *   and, written only by a clean close:
  *     u32 magic "INDX", u32 count N, N × (u64 chunk file offset, u64 base icount,
- *     u64 last icount), u32 CRC-32C of the entries
+ *     u64 last icount, u64 number of the chunk's first event), u32 CRC-32C of the
+ *     entries
  *     u32 magic "TAIL", u64 offset of "INDX"
  *
  * Events inside a chunk's raw bytes:  u8 kind · varint icount delta · varint payload
@@ -40,7 +41,7 @@
 #include "util/error.h"
 
 /* Changing the format or ReplayEventKind (include/replay/replay.h) bumps this. */
-#define REPLAY_LOG_FORMAT_VERSION 1
+#define REPLAY_LOG_FORMAT_VERSION 2
 #define REPLAY_LOG_MAGIC          "REPRISE"  /* plus the NUL: 8 bytes */
 #define REPLAY_LOG_MAX_CHUNK      (1u << 20) /* raw bytes per chunk, upper bound */
 #define REPLAY_LOG_MAX_HEADER     (1u << 20)
@@ -119,6 +120,13 @@ uint64_t replay_log_reader_file_size(const ReplayLogReader *r);
  * the log holds fewer events or is corrupt on the way.
  */
 bool replay_log_reader_seek(ReplayLogReader *r, uint64_t seq, Error **errp);
+/*
+ * Right after open: position the reader at the first chunk that can hold an event at
+ * icount or later, using the index of a cleanly closed log, so that the chunks before
+ * it are neither read nor decompressed. False (the reader still at the start) for a
+ * log without an intact index.
+ */
+bool replay_log_reader_skip_to_icount(ReplayLogReader *r, uint64_t icount);
 void replay_log_reader_close(ReplayLogReader *r);
 /*
  * The icount of the last event of the log at path: from the index of a log that was

@@ -65,6 +65,8 @@ typedef struct ReplayPosition {
     uint64_t chunk_offset; /* file offset of the chunk holding the next event */
 } ReplayPosition;
 void replay_snapshot_attach_position(const ReplayPosition *pos);
+/* Events in the log so far (record) or consumed (replay); 0 without a log. */
+uint64_t replay_snapshot_log_events(void);
 /* At the start of a main-loop turn that is the first at its icount (system/main-loop.c).
  */
 void replay_snapshot_turn_start(void);

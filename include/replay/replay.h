@@ -28,11 +28,14 @@ typedef enum ReplayMode {
  *   INPUT, NET, AUDIO_OUT, AUDIO_IN, ASYNC   reserved: opaque bytes
  *   SHIFT        u8 new shift · svarint new bias (ns)
  *   WARP         varint ns added to virtual time
- *   CHECKPOINT   u8 flags · 8-byte CPU hash (u64 LE) [· 8-byte RAM+device hash if
- *                flags bit 0] [· 18 × u64 LE: rip, rflags, rax..r15 if flags bit 1]
+ *   CHECKPOINT   u8 flags · 8-byte CPU hash (u64 LE) [· 18 × u64 LE: rip, rflags,
+ *                rax..r15 if flags bit 1] [· RAM and device hashes if flags bit 0:
+ *                u64 RAM hash · varint n · n × (varint page gap · u32 CRC-32C of the
+ *                page) · varint d · d × u64 device hash (replay/replay-hash.c)]
  *   INTERRUPT    varint vector
  *   SHUTDOWN     u8 cause (ShutdownCause)
- *   END          8-byte CPU hash
+ *   END          8-byte final state hash (CPU, RAM and devices: replay_final_hash)
+ *   CHAR_EVENT   varint frontend id · u8 event (CHR_EVENT_*; only BREAK is logged)
  */
 typedef enum ReplayEventKind {
     REPLAY_EV_CLOCK = 1,
@@ -50,6 +53,7 @@ typedef enum ReplayEventKind {
     REPLAY_EV_INTERRUPT = 13,
     REPLAY_EV_SHUTDOWN = 14,
     REPLAY_EV_END = 15,
+    REPLAY_EV_CHAR_EVENT = 16,
     REPLAY_EV_MAX,
 } ReplayEventKind;
 
@@ -119,13 +123,18 @@ void replay_random(void *buf, size_t len);
 /* --- chardevs (replay-char.c) --- */
 void replay_char_read(int fe_id, const uint8_t *buf, int len);
 int replay_char_write(int fe_id, int live_result);
+/*
+ * A backend event that changes what the guest sees (a serial break): record logs it
+ * and returns true (deliver it); replay returns false (the log delivers it).
+ */
+bool replay_char_event(int fe_id, int event);
 
 /* --- runstate (replay.c) --- */
 void replay_shutdown_request(int cause);
 
 /* The hash stored in checkpoints: CPU state (registers, flags, icount). */
 uint64_t replay_cpu_hash(void);
-/* Final state hash of the run (printed with -d replay, and by tests). */
+/* Final state hash of the run: CPU, RAM and devices (printed with -d replay; END). */
 uint64_t replay_final_hash(void);
 
 #endif

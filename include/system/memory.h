@@ -29,15 +29,23 @@ typedef struct MemoryRegion {
     const MemoryRegionOps *ops; /* MMIO / PIO */
     void *opaque;
     uint8_t *ram;  /* RAM or ROM backing, NULL for I/O regions */
-    bool readonly; /* ROM: guest writes are ignored */
+    bool readonly; /* ROM, or a read-only alias: guest and DMA writes are dropped */
     uint8_t
         *code_map; /* RAM: one byte per page, non-zero if translated code lives there */
+    struct MemoryRegion *alias; /* an alias shows [alias_offset, +size) of this */
+    uint64_t alias_offset;
 } MemoryRegion;
 
+/*
+ * A piece of an address space's view. Aliases are resolved here: mr is never an
+ * alias, so code tracking, dirty tracking, snapshots and DMA all meet the one region
+ * that owns the bytes, whatever window they were reached through.
+ */
 typedef struct FlatRange {
     uint64_t start, end; /* [start, end) */
     MemoryRegion *mr;
     uint64_t offset_in_region;
+    bool readonly; /* writes through this range are dropped (ROM, read-only alias) */
 } FlatRange;
 
 typedef struct MappedRegion {
@@ -60,6 +68,18 @@ void memory_region_init_io(MemoryRegion *mr, const char *name, const MemoryRegio
 /* RAM is zero-filled and page aligned. */
 void memory_region_init_ram(MemoryRegion *mr, const char *name, uint64_t size);
 void memory_region_init_rom(MemoryRegion *mr, const char *name, uint64_t size);
+/*
+ * A window onto [offset, offset + size) of target (which may itself be an alias):
+ * mapping it maps those bytes of target, and nothing of its own. The target must
+ * outlive every mapping of the alias.
+ */
+void memory_region_init_alias(MemoryRegion *mr, const char *name, MemoryRegion *target,
+                              uint64_t offset, uint64_t size);
+/*
+ * Drop writes through this region (a read-only alias onto RAM, say). Address
+ * spaces take the flag when the region is mapped: set it before mapping.
+ */
+void memory_region_set_readonly(MemoryRegion *mr, bool readonly);
 void memory_region_destroy(MemoryRegion *mr);
 
 void address_space_init(AddressSpace *as, const char *name, uint64_t size);
@@ -87,8 +107,9 @@ bool dma_read(AddressSpace *as, uint64_t addr, void *buf, uint64_t len);
 bool dma_write(AddressSpace *as, uint64_t addr, const void *buf, uint64_t len);
 
 /*
- * Host pointer to RAM at addr with at least len bytes contiguous, or NULL.
- * Writers must call memory_notify_write() afterwards.
+ * Host pointer to RAM at addr with at least len bytes contiguous, or NULL. It
+ * ignores read-only windows: writers must check address_space_find()->readonly
+ * first, and call memory_notify_write() afterwards.
  */
 uint8_t *address_space_ram_ptr(AddressSpace *as, uint64_t addr, uint64_t len);
 

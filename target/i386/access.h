@@ -199,6 +199,25 @@ static ALWAYS_INLINE uint64_t cpu_ld_rmw(CPUX86State *env, int seg, uint64_t off
     return cpu_ld_rmw_slow(env, seg, off, size);
 }
 
+/*
+ * The host address of a size-byte read-modify-write operand at seg:off when
+ * cpu_ld_rmw and the cpu_st after it would both take their fast paths (one lookup
+ * answers both: nothing between them changes the TLB), else NULL: then call them.
+ */
+static ALWAYS_INLINE void *cpu_rmw_ptr(CPUX86State *env, int seg, uint64_t off,
+                                       unsigned size)
+{
+    if (likely((env->seg_ok_write & (1u << seg)) &&
+               off + (size - 1) <= env->seg_max[seg])) {
+        uint64_t lin = seg_linear(env, seg, off);
+        const TLBEntry *e = tlb_entry(env, lin);
+        if (likely(e->tag_write == tlb_tag_sized(env, lin, size))) {
+            return (void *)(uintptr_t)(lin + e->addend);
+        }
+    }
+    return NULL;
+}
+
 /* Effective address (segment offset) of a ModRM memory operand. */
 static ALWAYS_INLINE uint64_t insn_ea(const CPUX86State *env, const Insn *d)
 {
@@ -258,11 +277,41 @@ static inline void st_reg(CPUX86State *env, const Insn *d, unsigned size, uint64
     set_reg(env, d->reg, size, insn_rex(d), v);
 }
 
-/* Stack (SS, with the stack-pointer width of the current mode). */
-void cpu_push(CPUX86State *env, unsigned size, uint64_t v);
-uint64_t cpu_pop(CPUX86State *env, unsigned size);
+/*
+ * Stack (SS, with the stack-pointer width of the current mode), inline so that a
+ * caller with a constant size gets the memory fast path without a call. rSP moves
+ * only after the access succeeded; bits above the stack width stay.
+ */
+static ALWAYS_INLINE uint64_t cpu_stack_mask(const CPUX86State *env)
+{
+    return size_mask(cpu_stack_size(env));
+}
+
+static ALWAYS_INLINE void cpu_push(CPUX86State *env, unsigned size, uint64_t v)
+{
+    uint64_t mask = cpu_stack_mask(env);
+    uint64_t sp = (env->regs[R_ESP] - size) & mask;
+
+    cpu_st(env, R_SS, sp, size, v);
+    env->regs[R_ESP] = (env->regs[R_ESP] & ~mask) | sp;
+}
+
+static ALWAYS_INLINE uint64_t cpu_pop(CPUX86State *env, unsigned size)
+{
+    uint64_t mask = cpu_stack_mask(env);
+    uint64_t sp = env->regs[R_ESP] & mask;
+    uint64_t v = cpu_ld(env, R_SS, sp, size);
+
+    env->regs[R_ESP] = (env->regs[R_ESP] & ~mask) | ((sp + size) & mask);
+    return v;
+}
+
 /* Read the value n bytes above the stack top without popping. */
-uint64_t cpu_stack_peek(CPUX86State *env, unsigned size, unsigned offset);
+static ALWAYS_INLINE uint64_t cpu_stack_peek(CPUX86State *env, unsigned size,
+                                             unsigned offset)
+{
+    return cpu_ld(env, R_SS, (env->regs[R_ESP] + offset) & cpu_stack_mask(env), size);
+}
 
 /* Port I/O (permission checks against IOPL and the TSS bitmap happen here). */
 uint64_t cpu_in(CPUX86State *env, uint16_t port, unsigned size);

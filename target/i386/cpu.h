@@ -235,7 +235,8 @@ struct CPUX86State {
     void *get_irq_opaque;
     struct APICState *apic; /* NULL without a local APIC (include/hw/intc/apic.h) */
     const struct CpuModel *cpu_model; /* CPUID model (cpuid.c); NULL = the default */
-    uint32_t debug_hits; /* data breakpoints hit by the current instruction (DR6 B0-3) */
+    uint32_t debug_hits; /* data breakpoints hit by the current instruction (DR6 B0-3);
+                            top 16 bits: traps held by MOV SS/POP SS (debug.h) */
 
     /* Execution */
     volatile bool exit_request; /* leave the block after this instruction */

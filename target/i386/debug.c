@@ -10,6 +10,13 @@
  * faulting instruction reports neither (its hits are forgotten before the next one).
  * I/O breakpoints (R/W = 10 with CR4.DE set) are traps too: port I/O (io.c) reports
  * the ports it touched; with CR4.DE clear R/W = 10 is undefined and watches nothing.
+ *
+ * MOV SS and POP SS hold their traps off until the next instruction has completed
+ * (SDM vol. 3 6.8.3), so that the ESP load that follows runs before any handler: the
+ * traps are kept in the top half of env->debug_hits (saved with the CPU) and reported
+ * with the next instruction's. If that instruction is INT n (or another that enters a
+ * handler), they are reported at the handler's first instruction boundary, as on
+ * hardware. Only the first of several SS loads in a row holds its traps off.
  */
 #include "target/i386/debug.h"
 #include "system/icount.h"
@@ -17,10 +24,45 @@
 #include "target/i386/insn.h"
 #include "util/log.h"
 
+#define HITS_MASK  ((1u << DEBUG_HITS_HELD_SHIFT) - 1)
+#define HELD_SHIFT DEBUG_HITS_HELD_SHIFT
+
 /* Data breakpoint hits of the instruction being executed. */
 static uint32_t *pending_hits(CPUX86State *env)
 {
     return &env->debug_hits;
+}
+
+/*
+ * The instruction that just completed (icount already advanced) loaded SS: it opened
+ * an interrupt shadow over the next instruction, as STI does, but left IF alone.
+ */
+static bool insn_loaded_ss(const CPUX86State *env, uint32_t eflags_before)
+{
+    return env->irq_inhibit_until == icount.count + 1 &&
+           !((env->eflags ^ eflags_before) & IF_MASK);
+}
+
+/* Traps held off by an SS load whose next instruction has since retired, or 0. */
+static uint32_t held_traps_due(CPUX86State *env)
+{
+    uint32_t held = env->debug_hits >> HELD_SHIFT;
+
+    if (!held || icount.count < env->irq_inhibit_until) {
+        return 0;
+    }
+    env->debug_hits &= HITS_MASK;
+    return held;
+}
+
+/* Put status (DR6 bits) in DR6 for the #DB handler; B0-B3 replace earlier ones. */
+static void debug_report(CPUX86State *env, uint32_t status)
+{
+    if (status & DR6_BMASK) {
+        env->dr[6] &= ~(uint64_t)DR6_BMASK;
+    }
+    env->dr[6] |= status;
+    env->dr[7] &= ~(uint64_t)DR7_GD; /* the handler may use the debug registers */
 }
 
 /* --- DR7 fields of breakpoint n --- */
@@ -67,31 +109,38 @@ static bool bp_watches_io(const CPUX86State *env, int n)
 
 /* --- the exec loop's side --- */
 
-bool debug_insn_breakpoint_hit(CPUX86State *env)
+static uint32_t insn_breakpoints_at_pc(CPUX86State *env)
 {
     uint64_t pc = seg_linear(env, R_CS, env->rip);
     uint32_t hits = 0;
 
-    *pending_hits(env) = 0;
-    if (env->eflags & RF_MASK) {
-        return false;
-    }
     for (int n = 0; n < 4; n++) {
         if (bp_enabled(env, n) && bp_rw(env, n) == DR_RW_EXEC && bp_start(env, n) == pc) {
             hits |= DR6_B0 << n;
         }
     }
-    if (!hits) {
+    return hits;
+}
+
+bool debug_insn_breakpoint_hit(CPUX86State *env)
+{
+    uint32_t status = held_traps_due(env);
+
+    *pending_hits(env) &= ~HITS_MASK; /* a faulted instruction's hits */
+    if (!(env->eflags & RF_MASK)) {
+        status |= insn_breakpoints_at_pc(env);
+    }
+    if (!status) {
         return false;
     }
-    env->dr[6] = (env->dr[6] & ~(uint64_t)DR6_BMASK) | hits;
-    env->dr[7] &= ~(uint64_t)DR7_GD; /* the handler may use the debug registers */
+    debug_report(env, status);
     return true;
 }
 
 void debug_after_insn(CPUX86State *env, uint32_t eflags_before)
 {
-    uint32_t status = (uint32_t)*pending_hits(env);
+    uint32_t held = *pending_hits(env) >> HELD_SHIFT;
+    uint32_t status = (*pending_hits(env) & HITS_MASK) | held;
 
     *pending_hits(env) = 0;
     if (eflags_before & RF_MASK) {
@@ -103,11 +152,11 @@ void debug_after_insn(CPUX86State *env, uint32_t eflags_before)
     if (!status) {
         return;
     }
-    if (status & DR6_BMASK) {
-        env->dr[6] &= ~(uint64_t)DR6_BMASK;
+    if (!held && insn_loaded_ss(env, eflags_before)) {
+        *pending_hits(env) = status << HELD_SHIFT;
+        return;
     }
-    env->dr[6] |= status;
-    env->dr[7] &= ~(uint64_t)DR7_GD;
+    debug_report(env, status);
     raise_exception(env, EXCP_DB);
 }
 

@@ -42,14 +42,21 @@
 #define DR7_ZERO     0x0000d800u /* bits 11, 12, 14, 15 read as 0 */
 #define DR7_RW_SHIFT 16          /* R/W0 at 17:16, LEN0 at 19:18, then 4 bits per DRn */
 
+/* env->debug_hits: the current instruction's hits (DR6 layout) below this bit, and
+ * above it the traps a MOV SS / POP SS holds off until the next instruction. */
+#define DEBUG_HITS_HELD_SHIFT 16
+
 enum { DR_RW_EXEC = 0, DR_RW_WRITE = 1, DR_RW_IO = 2, DR_RW_ACCESS = 3 };
 
-/* Any breakpoint enabled, TF set, or a debugger breakpoint: the exec loop must call in
- * here. */
+/*
+ * Any breakpoint enabled, TF set, a debugger breakpoint, or traps a MOV SS / POP SS
+ * held off (kept in debug_hits' top half; INT n after it clears TF): the exec loop
+ * must call in here.
+ */
 static inline bool debug_armed(const CPUX86State *env)
 {
-    return ((env->eflags & TF_MASK) | (env->dr[7] & DR7_ENABLES) |
-            env->dbg_nbreakpoints) != 0;
+    return ((env->eflags & TF_MASK) | (env->dr[7] & DR7_ENABLES) | env->dbg_nbreakpoints |
+            (env->debug_hits >> DEBUG_HITS_HELD_SHIFT)) != 0;
 }
 
 /* Before the instruction at CS:rip: a debugger breakpoint is there (not at resume). */
@@ -57,13 +64,15 @@ bool debug_debugger_breakpoint_hit(CPUX86State *env);
 
 /*
  * Before the instruction at CS:rip: an enabled execute breakpoint matches its linear
- * address and EFLAGS.RF is clear. Sets DR6 (the caller raises #DB) and forgets the
- * data breakpoint hits of any earlier, faulted instruction.
+ * address and EFLAGS.RF is clear, or traps a MOV SS / POP SS held off are due because
+ * the instruction after it entered a handler. Sets DR6 (the caller raises #DB) and
+ * forgets the data breakpoint hits of any earlier, faulted instruction.
  */
 bool debug_insn_breakpoint_hit(CPUX86State *env);
 /*
  * After an instruction completed: raises the #DB trap for single-step (TF was set in
- * eflags_before) and for the data breakpoints it hit; clears RF if it was set.
+ * eflags_before) and for the data breakpoints it hit; clears RF if it was set. After
+ * MOV SS / POP SS the trap waits for the next instruction (SDM vol. 3 6.8.3).
  */
 void debug_after_insn(CPUX86State *env, uint32_t eflags_before);
 

@@ -60,6 +60,15 @@ struct Insn {
     int32_t disp;            /* displacement, sign-extended */
     uint64_t imm;            /* first immediate, sign-extended from its encoded size */
     uint16_t imm2; /* second immediate: ENTER's level, a far pointer's selector */
+    /*
+     * Filled in by the translator: rip of this instruction and of the next one (wrapped
+     * to the code segment's size). A block is keyed by its linear pc and CS base, so
+     * they are constants of the block, and the exec loop stores them without computing.
+     */
+    uint64_t rip;
+    uint64_t next_rip;
+    /* Set by a specialiser (insn.h) for its handler: a branch target, an address. */
+    uint64_t pre;
 };
 
 enum {

@@ -7,6 +7,8 @@
  */
 #include "target/i386/flags.h"
 
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
 static inline unsigned cc_bits(unsigned op)
 {
     return 8u << (op & 3);
@@ -43,7 +45,8 @@ static inline uint32_t flags_af(uint64_t a, uint64_t b, uint64_t r)
 }
 
 /* dst = a + src + carry; a is recovered from the result. */
-static uint32_t flags_add(uint64_t dst, uint64_t src, uint64_t carry, unsigned op)
+static ALWAYS_INLINE uint32_t flags_add(uint64_t dst, uint64_t src, uint64_t carry,
+                                        unsigned op)
 {
     uint64_t r = cc_trunc(dst, op), b = cc_trunc(src, op);
     uint64_t a = cc_trunc(dst - src - carry, op);
@@ -53,7 +56,8 @@ static uint32_t flags_add(uint64_t dst, uint64_t src, uint64_t carry, unsigned o
 }
 
 /* dst = a - src - borrow. */
-static uint32_t flags_sub(uint64_t dst, uint64_t src, uint64_t borrow, unsigned op)
+static ALWAYS_INLINE uint32_t flags_sub(uint64_t dst, uint64_t src, uint64_t borrow,
+                                        unsigned op)
 {
     uint64_t r = cc_trunc(dst, op), b = cc_trunc(src, op);
     uint64_t a = cc_trunc(dst + src + borrow, op);
@@ -63,7 +67,8 @@ static uint32_t flags_sub(uint64_t dst, uint64_t src, uint64_t borrow, unsigned 
 }
 
 /* INC/DEC keep CF (in cc_src); OF and AF follow from the result alone. */
-static uint32_t flags_incdec(uint64_t dst, uint64_t cf, bool dec, unsigned op)
+static ALWAYS_INLINE uint32_t flags_incdec(uint64_t dst, uint64_t cf, bool dec,
+                                           unsigned op)
 {
     uint64_t r = cc_trunc(dst, op);
     uint64_t sign = 1ull << (cc_bits(op) - 1);
@@ -77,27 +82,28 @@ static uint32_t flags_incdec(uint64_t dst, uint64_t cf, bool dec, unsigned op)
  * for count 1 only; the formulas below are what Zen produces for every count (SHL:
  * CF ^ SF; SHR: the caller stores the OF source in cc_src2; SAR: 0).
  */
-static uint32_t flags_shl(uint64_t dst, uint64_t src, unsigned op)
+static ALWAYS_INLINE uint32_t flags_shl(uint64_t dst, uint64_t src, unsigned op)
 {
     uint32_t cf = cc_sign(src, op);
     uint32_t of = cf ^ cc_sign(dst, op);
     return cf * CC_C | of * CC_O | CC_A | flags_szp(dst, op);
 }
 
-static uint32_t flags_shr(uint64_t dst, uint64_t src, uint64_t of_src, unsigned op)
+static ALWAYS_INLINE uint32_t flags_shr(uint64_t dst, uint64_t src, uint64_t of_src,
+                                        unsigned op)
 {
     return (src & 1) * CC_C | cc_sign(of_src, op) * CC_O | CC_A | flags_szp(dst, op);
 }
 
 /* MUL: CF = OF = "the high half is significant"; SF/ZF/PF from the low half, AF 0. */
-static uint32_t flags_mul(uint64_t dst, uint64_t src, unsigned op)
+static ALWAYS_INLINE uint32_t flags_mul(uint64_t dst, uint64_t src, unsigned op)
 {
     return (src != 0) * (CC_C | CC_O) | flags_szp(dst, op);
 }
 
-uint32_t cc_compute_all(const CPUX86State *env)
+/* The flags of one record kind at one size (op's low two bits, a constant here). */
+static ALWAYS_INLINE uint32_t compute_all_sized(const CPUX86State *env, unsigned op)
 {
-    unsigned op = env->cc_op;
     uint64_t dst = env->cc_dst, src = env->cc_src;
 
     switch (op & ~3u) {
@@ -113,6 +119,19 @@ uint32_t cc_compute_all(const CPUX86State *env)
     case CC_OP_SHR: return flags_shr(dst, src, env->cc_src2, op);
     case CC_OP_MUL: return flags_mul(dst, src, op);
     default: return src & CC_ARITH;
+    }
+}
+
+/* One copy per operand size, so that the bit-width arithmetic folds away. */
+uint32_t cc_compute_all(const CPUX86State *env)
+{
+    unsigned op = env->cc_op;
+
+    switch (op & 3) {
+    case 0: return compute_all_sized(env, op & ~3u);
+    case 1: return compute_all_sized(env, (op & ~3u) | 1);
+    case 2: return compute_all_sized(env, (op & ~3u) | 2);
+    default: return compute_all_sized(env, op | 3);
     }
 }
 

@@ -80,6 +80,39 @@ void cpu_set_eflags(CPUX86State *env, uint32_t val, uint32_t mask);
 /* Condition codes as in Jcc/SETcc/CMOVcc (the low nibble of the opcode). */
 bool cc_test(const CPUX86State *env, unsigned cond);
 
+/*
+ * cc_test for a condition known at compile time, inlined: after CMP/SUB the operands
+ * are compared directly; ZF and SF come from cc_dst after anything but CC_OP_EFLAGS;
+ * after a logic operation CF = OF = 0. The rest goes to cc_test.
+ */
+static inline __attribute__((always_inline)) bool cc_test_inline(const CPUX86State *env,
+                                                                 unsigned cond)
+{
+    unsigned op = env->cc_op, bits = 8u << (op & 3), top = bits - 1;
+    uint64_t mask = ~0ull >> (64 - bits);
+    unsigned kind = cond >> 1;
+    bool holds;
+
+    if (kind == 2 || kind == 4) { /* ZF, SF: the result's, after any record */
+        uint64_t r = env->cc_dst & mask;
+        if (op == CC_OP_EFLAGS) {
+            return cc_test(env, cond);
+        }
+        holds = kind == 2 ? r == 0 : (r >> top) & 1;
+    } else if ((op & ~3u) == CC_OP_SUB && kind != 0 && kind != 5) {
+        uint64_t b = env->cc_src & mask, a = (env->cc_dst + b) & mask;
+        int64_t sa = (int64_t)(a << (63 - top)), sb = (int64_t)(b << (63 - top));
+        holds = kind == 1 ? a < b : kind == 3 ? a <= b : kind == 6 ? sa < sb : sa <= sb;
+    } else if ((op & ~3u) == CC_OP_LOGIC && kind != 5) {
+        uint64_t r = env->cc_dst & mask;
+        bool zf = r == 0, sf = (r >> top) & 1;
+        holds = kind <= 1 ? false : kind == 3 ? zf : kind == 6 ? sf : zf || sf;
+    } else {
+        return cc_test(env, cond);
+    }
+    return holds ^ (cond & 1);
+}
+
 /* Parity of the low byte: 1 if even number of bits (PF). */
 static inline uint32_t parity8(uint64_t v)
 {

@@ -52,4 +52,28 @@ void insn_table_register(InsnTable *t);
 /* The definition matching d in the current mode (NULL: #UD). */
 const InsnDef *insn_lookup(const Insn *d, bool mode64);
 
+/*
+ * Specialisers: given an instruction the tables accept in mode hflags (d->fn is its
+ * generic handler; d->rip and d->next_rip are set), return a handler for its exact form
+ * (operand size, register or memory operand) that does exactly what the generic one does,
+ * leaving the CPU state bit for bit the same, or NULL. A specialiser may fill d->pre. The
+ * translator asks each registered specialiser in turn; build with
+ * -DINSN_NO_SPECIALIZE to run the generic handlers only (the plain path).
+ */
+typedef InsnHandler *InsnSpecializer(Insn *d, uint32_t hflags);
+typedef struct InsnSpecializerEntry {
+    InsnSpecializer *fn;
+    struct InsnSpecializerEntry *next;
+} InsnSpecializerEntry;
+
+void insn_specializer_register(InsnSpecializerEntry *e);
+#define INSN_SPECIALIZER(fn)                                                             \
+    static InsnSpecializerEntry insn_spec_##fn = {fn, NULL};                             \
+    static void __attribute__((constructor)) insn_spec_register_##fn(void)               \
+    {                                                                                    \
+        insn_specializer_register(&insn_spec_##fn);                                      \
+    }
+/* The specialised handler for d (decoded and bound in mode hflags), or d->fn. */
+InsnHandler *insn_specialize(Insn *d, uint32_t hflags);
+
 #endif

@@ -441,7 +441,7 @@ static void tlb_install(CPUX86State *env, TLBEntry *e, const PageWalk *w)
     uint64_t data_flags = ram ? 0 : TLB_MMIO;
     uint64_t write_flags = data_flags;
 
-    if (ram && mr->readonly) {
+    if (ram && (fr->readonly || mr->readonly)) {
         write_flags = TLB_MMIO; /* ROM: the memory API drops the write */
     } else if (ram && mr->code_map && mr->code_map[offset >> PAGE_BITS]) {
         write_flags = TLB_CODE;
@@ -802,39 +802,4 @@ void cpu_st_slow(CPUX86State *env, int seg, uint64_t off, unsigned size, uint64_
     }
     st_lin_class(env, seg_check_access(env, seg, off, size, true), size, val,
                  cpu_cpl(env));
-}
-
-/* ------------------------------------------------------------------------------------
- * Stack
- */
-
-static uint64_t stack_mask(const CPUX86State *env)
-{
-    return size_mask(cpu_stack_size(env));
-}
-
-void cpu_push(CPUX86State *env, unsigned size, uint64_t v)
-{
-    uint64_t mask = stack_mask(env);
-    uint64_t sp = (env->regs[R_ESP] - size) & mask;
-
-    cpu_st(env, R_SS, sp, size, v);
-    env->regs[R_ESP] = (env->regs[R_ESP] & ~mask) | sp;
-}
-
-uint64_t cpu_pop(CPUX86State *env, unsigned size)
-{
-    uint64_t mask = stack_mask(env);
-    uint64_t sp = env->regs[R_ESP] & mask;
-    uint64_t v = cpu_ld(env, R_SS, sp, size);
-
-    env->regs[R_ESP] = (env->regs[R_ESP] & ~mask) | ((sp + size) & mask);
-    return v;
-}
-
-uint64_t cpu_stack_peek(CPUX86State *env, unsigned size, unsigned offset)
-{
-    uint64_t mask = stack_mask(env);
-
-    return cpu_ld(env, R_SS, (env->regs[R_ESP] + offset) & mask, size);
 }

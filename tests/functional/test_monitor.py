@@ -156,6 +156,9 @@ def test_commands(ctx):
           "replay_break stop report")
     check(mon.cmd("info status").strip() == "VM status: paused (debug)", "replay_break stop")
     check(mon.hash()[0] == 1000, "stopped at the break")
+    mon.cmd("replay_break 2000")
+    mon.cmd("replay_delete_break")
+    check("replay_break" not in mon.cmd("info replay"), "replay_delete_break")
     mon.cmd("cont")
     err = proc.communicate(timeout=60)[1].decode()  # the guest exits by itself
     mon.close()
@@ -229,3 +232,43 @@ def test_record_is_not_perturbed(ctx):
     check(status == 1, "plain replay status %d: %s" % (status, err))
     check(final_hash(ctx.path("rep2.log")) == want, "plain replay diverged")
     os.unlink(rr + ".snap")
+
+
+@reaps
+def test_nographic_mux(ctx):
+    """-nographic: serial and monitor share stdio; Ctrl-A C switches between them, the
+    guest only hears what is typed on its side."""
+    if not monitor_available(ctx):
+        return
+    proc = subprocess.Popen([ctx.reprise, "-kernel", ctx.guest("echo"), "-device",
+                             "isa-debug-exit", "-nographic"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ctx.tmp)
+    _running.append(proc)
+    out = b""
+
+    def wait_for(needle):
+        nonlocal out
+        deadline = time.monotonic() + 60
+        while needle not in out:
+            check(time.monotonic() < deadline, "no %r in %r" % (needle, out))
+            out += os.read(proc.stdout.fileno(), 65536)
+
+    def type_keys(data):
+        proc.stdin.write(data)
+        proc.stdin.flush()
+
+    wait_for(b"echo ready\n")
+    type_keys(b"abc\n")
+    wait_for(b"abc\r\n" if b"abc\r\n" in out else b"abc\n")
+    type_keys(b"\x01c")
+    wait_for(b"(reprise) ")
+    type_keys(b"info status\n")
+    wait_for(b"VM status: running")
+    type_keys(b"\x01c")
+    type_keys(b"xyz\n")
+    wait_for(b"xyz")
+    type_keys(b"quit\n")
+    # abc, xyz and quit with their newlines: nothing typed for the monitor.
+    wait_for(b"received 13 bytes")
+    proc.communicate(timeout=60)
+    check(proc.returncode == 1, "guest exit status %d" % proc.returncode)

@@ -187,3 +187,32 @@ def test_sigterm_is_replayed_at_its_instruction(ctx):
     status, _ = _record_then_stop(ctx, rrfile, lambda pid, fd: os.kill(pid, signal.SIGTERM))
     check(status == 0, "SIGTERM exit status %d" % status)
     _check_replay_stops_at_quit(ctx, rrfile)
+
+
+def test_serial_break_is_recorded_and_replayed(ctx):
+    """Ctrl-A B sends a break: the 16550 loads a zero character flagged BI, which the
+    echo guest echoes. The break is a logged event, and the replay (no terminal)
+    gives the same output, zero byte included."""
+    import os
+    rrfile = ctx.path("break.rr")
+
+    def send_break_then_quit(pid, fd):
+        os.write(fd, b"\x01b")
+        time.sleep(0.3)
+        os.write(fd, b"after\r")
+        time.sleep(0.3)
+        os.write(fd, b"\x01x")
+
+    status, recorded = _record_then_stop(ctx, rrfile, send_break_then_quit)
+    check(status == 0, "Ctrl-A X exit status %d" % status)
+    check(b"terminal\r\x00after\r" in recorded, "the break's zero byte: %r" % recorded)
+    status, out, err = run([ctx.reprise_log, "dump", "--kind", "char-event", rrfile])
+    check(status == 0 and out.count("break") == 1, "char-event in the log: %r" % out)
+    replay_out = ctx.path("break-replay.txt")
+    status, _, err = run([ctx.reprise, "-icount", "rr=replay,rrfile=" + rrfile,
+                          "-serial", "file:" + replay_out])
+    check(status == 0, "replay: %d %r" % (status, err))
+    with open(replay_out, "rb") as f:
+        text = f.read()
+    check(text == b"echo ready\ntyped on a terminal\r\x00after\r",
+          "replayed output: %r" % text)

@@ -227,11 +227,22 @@ static void valid_payload(GByteArray *out, unsigned kind, GRand *rand)
     case REPLAY_EV_WARP:
     case REPLAY_EV_INTERRUPT: leb128_put_u64(out, g_rand_int_range(rand, 0, 256)); break;
     case REPLAY_EV_CHECKPOINT:
+        /* flags, CPU hash, then (flag 1) RAM hash, one changed page, one device. */
         g_byte_array_append(out, &u8, 1);
         put_hash(out, g_rand_int(rand));
         if (u8) {
             put_hash(out, g_rand_int(rand));
+            leb128_put_u64(out, 1);
+            leb128_put_u64(out, g_rand_int_range(rand, 0, 65536));
+            g_byte_array_append(out, (const uint8_t *)"\x12\x34\x56\x78", 4);
+            leb128_put_u64(out, 1);
+            put_hash(out, g_rand_int(rand));
         }
+        break;
+    case REPLAY_EV_CHAR_EVENT:
+        leb128_put_u64(out, u8);
+        u8 = 2; /* CHR_EVENT_BREAK */
+        g_byte_array_append(out, &u8, 1);
         break;
     case REPLAY_EV_SHUTDOWN: g_byte_array_append(out, &u8, 1); break;
     case REPLAY_EV_END: put_hash(out, g_rand_int(rand)); break;

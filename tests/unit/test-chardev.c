@@ -1,4 +1,5 @@
 /* Unit tests for the chardev backends, input flow control, options and the mux. */
+#include "config-host.h"
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
@@ -795,6 +796,48 @@ static void test_replay_play_no_input(void)
     remove_tmp_dir(dir);
 }
 
+/*
+ * A break changes what the guest sees (the UART loads a BI character), so it passes
+ * the replay gate: in replay, Ctrl-A B reaches no recorded frontend (the log
+ * delivers breaks, by replay id), while the monitor's events still arrive.
+ */
+static void test_break_in_replay(void)
+{
+    char *dir = tmp_dir();
+    g_autofree char *path = g_build_filename(dir, "mux.out", NULL);
+    g_autofree char *opts = g_strdup_printf("file,id=b,path=%s,mux=on", path);
+    Chardev *mux = new_chardev(opts);
+    Chardev *base = chardev_find("b-base");
+    FakeFe serial, monitor;
+
+    fake_attach(&serial, mux, true, 64);
+    fake_attach(&monitor, mux, false, 64);
+    feed(base, "\x01"
+               "b");
+    g_assert_cmpint(last_event(&serial), ==, CHR_EVENT_BREAK); /* live: delivered */
+    serial.nevents = 0;
+
+#if CONFIG_REPLAY /* the stubs of a build without replay pass every event through */
+    replay_mode = REPLAY_MODE_PLAY;
+    feed(base, "\x01"
+               "b");
+    g_assert_cmpint(serial.nevents, ==, 0);
+    char_fe_deliver_event(serial.fe.replay_id, CHR_EVENT_BREAK);
+    g_assert_cmpint(last_event(&serial), ==, CHR_EVENT_BREAK);
+    feed(base, "\x01"
+               "c"); /* focus to the monitor, which is not recorded */
+    feed(base, "\x01"
+               "b");
+    g_assert_cmpint(last_event(&monitor), ==, CHR_EVENT_BREAK);
+    replay_mode = REPLAY_MODE_NONE;
+#endif
+
+    fake_free(&serial);
+    fake_free(&monitor);
+    chardev_cleanup_all();
+    remove_tmp_dir(dir);
+}
+
 static void test_help(void)
 {
     static const char *const expected[] = {
@@ -833,6 +876,7 @@ int main(int argc, char **argv)
     g_test_add_func("/chardev/mux/escapes", test_mux);
     g_test_add_func("/chardev/mux/backpressure", test_mux_backpressure);
     g_test_add_func("/chardev/replay-play", test_replay_play_no_input);
+    g_test_add_func("/chardev/break-in-replay", test_break_in_replay);
     g_test_add_func("/chardev/help", test_help);
     return g_test_run();
 }

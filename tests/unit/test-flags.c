@@ -377,6 +377,78 @@ static void test_eflags_roundtrip(void)
                     CC_C | CC_Z | CC_P | CC_A | IF_MASK);
 }
 
+/*
+ * cc_test_inline (the specialised Jcc/SETcc/CMOVcc path) must agree with cc_test for
+ * every condition after every kind and size of lazy-flag record, including operands
+ * with junk above the operand size.
+ */
+#define INLINE_COND(c)                                                                   \
+    static bool inline_cond_##c(const CPUX86State *env)                                  \
+    {                                                                                    \
+        return cc_test_inline(env, c);                                                   \
+    }
+INLINE_COND(0)
+INLINE_COND(1)
+INLINE_COND(2)
+INLINE_COND(3)
+INLINE_COND(4)
+INLINE_COND(5)
+INLINE_COND(6)
+INLINE_COND(7)
+INLINE_COND(8)
+INLINE_COND(9)
+INLINE_COND(10)
+INLINE_COND(11)
+INLINE_COND(12)
+INLINE_COND(13)
+INLINE_COND(14)
+INLINE_COND(15)
+
+static void test_conditions_inline(void)
+{
+    static bool (*const conds[16])(const CPUX86State *) = {
+        inline_cond_0,  inline_cond_1,  inline_cond_2,  inline_cond_3,
+        inline_cond_4,  inline_cond_5,  inline_cond_6,  inline_cond_7,
+        inline_cond_8,  inline_cond_9,  inline_cond_10, inline_cond_11,
+        inline_cond_12, inline_cond_13, inline_cond_14, inline_cond_15,
+    };
+    static const uint64_t edges[] = {0,
+                                     1,
+                                     0x7f,
+                                     0x80,
+                                     0xff,
+                                     0x7fff,
+                                     0x8000,
+                                     0xffff,
+                                     0x7fffffff,
+                                     0x80000000,
+                                     0xffffffff,
+                                     ~0ull,
+                                     0x8000000000000000ull,
+                                     0x7fffffffffffffffull};
+    GRand *rng = g_rand_new_with_seed(3);
+    CPUX86State env = {0};
+
+    for (int i = 0; i < 200000; i++) {
+        unsigned op = g_rand_int_range(rng, 0, CC_OP_NB);
+        bool edge = g_rand_boolean(rng);
+        env.cc_op = op;
+        env.cc_dst = edge ? edges[g_rand_int_range(rng, 0, G_N_ELEMENTS(edges))]
+                          : (uint64_t)g_rand_int(rng) << 32 | g_rand_int(rng);
+        env.cc_src = edge ? edges[g_rand_int_range(rng, 0, G_N_ELEMENTS(edges))]
+                          : (uint64_t)g_rand_int(rng) << 32 | g_rand_int(rng);
+        env.cc_src2 = g_rand_int(rng);
+        if (op < CC_OP_ADD) {
+            env.cc_op = CC_OP_EFLAGS;
+            env.cc_src &= CC_ARITH;
+        }
+        for (unsigned c = 0; c < 16; c++) {
+            g_assert_cmpint(conds[c](&env), ==, cc_test(&env, c));
+        }
+    }
+    g_rand_free(rng);
+}
+
 int main(int argc, char **argv)
 {
     strict = host_is_zen();
@@ -385,5 +457,6 @@ int main(int argc, char **argv)
     g_test_add_func("/flags/conditions-eflags", test_conditions_eflags);
     g_test_add_func("/flags/set-flags-merges", test_set_flags_merges);
     g_test_add_func("/flags/eflags-roundtrip", test_eflags_roundtrip);
+    g_test_add_func("/flags/conditions-inline", test_conditions_inline);
     return g_test_run();
 }

@@ -11,6 +11,7 @@
 #include "hw/loader.h"
 #include "hw/nvram/fw_cfg.h"
 #include "hw/rtc/mc146818.h"
+#include "system/cpu-exec.h"
 #include "target/i386/cpu.h"
 
 #include <glib/gstdio.h>
@@ -226,6 +227,32 @@ static void test_bios_pam_modes(void)
     pc_free(m);
 }
 
+/*
+ * A CPU store into a read-only shadow segment is dropped as well: the TLB must not
+ * give the read-only alias of RAM a fast write path.
+ */
+static void test_bios_pam_readonly_cpu_store(void)
+{
+    static const uint8_t code[] = {0xc6, 0x06, 0x00, 0x01, 0x55, /* mov byte [0x100], 0x55 */
+                                   0xf4};
+    Machine *m = pc_with_bios();
+    CPUX86State *env = m->cpu;
+
+    pam_write(m, PAM0, 0x30);
+    address_space_st(&m->mem, 0xf0100, 0x11, 1);
+    pam_write(m, PAM0, 0x10);
+    memcpy(m->ram.ram + 0x8000, code, sizeof(code));
+    cpu_set_seg_raw(env, R_CS, 0x800, 0x8000, 0xffff,
+                    DESC_P | DESC_S | DESC_CS | DESC_R | DESC_A);
+    cpu_set_seg_raw(env, R_DS, 0xf000, 0xf0000, 0xffff, DESC_P | DESC_S | DESC_W | DESC_A);
+    env->rip = 0;
+    g_assert_cmpint(cpu_exec(env, 100), ==, EXEC_HALTED);
+    g_assert_cmphex(env->rip, ==, sizeof(code));
+    g_assert_cmpuint(m->ram.ram[0xf0100], ==, 0x11);
+    g_assert_cmpuint(mem8(m, 0xf0100), ==, 0x11);
+    pc_free(m);
+}
+
 static void test_bios_reset(void)
 {
     Machine *m = pc_with_bios();
@@ -297,6 +324,7 @@ int main(int argc, char **argv)
     g_test_add_func("/pc/ram/above-4g", test_ram_above_4g);
     g_test_add_func("/pc/bios/mapped", test_bios_mapped);
     g_test_add_func("/pc/bios/pam-modes", test_bios_pam_modes);
+    g_test_add_func("/pc/bios/pam-readonly-cpu-store", test_bios_pam_readonly_cpu_store);
     g_test_add_func("/pc/bios/reset", test_bios_reset);
     g_test_add_func("/pc/bios/bad-image", test_bios_bad_image);
     g_test_add_func("/pc/reset/reenters-kernel", test_reset_reenters_kernel);

@@ -3,6 +3,10 @@
 #include "replay/log.h"
 #include "replay/replay.h"
 #include "util/leb128.h"
+#if CONFIG_REPLAY
+#include "hw/machine.h"
+#include "replay/replay-internal.h"
+#endif
 
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -488,7 +492,7 @@ static void test_roundtrip_extremes(Fixture *f, gconstpointer data)
     for (uint8_t kind = 1; kind < REPLAY_EV_MAX; kind++) {
         add_event(f->events, kind, icount, "", 0);
         add_event(f->events, kind, icount += 1, "x", 1);
-        icount += (uint64_t)1 << 60;
+        icount += (uint64_t)1 << 59; /* 16 kinds stay below UINT64_MAX */
     }
     big[max - 1] = 0xaa;
     add_event(f->events, REPLAY_EV_NET, icount, big, max);
@@ -1127,7 +1131,7 @@ static void test_kind_names(void)
     static const char *const names[] = {
         NULL,         "clock",     "random",   "char-read", "char-write", "input",
         "net",        "audio-out", "audio-in", "async",     "shift",      "warp",
-        "checkpoint", "interrupt", "shutdown", "end"};
+        "checkpoint", "interrupt", "shutdown", "end",       "char-event"};
 
     G_STATIC_ASSERT(ARRAY_SIZE(names) == REPLAY_EV_MAX);
     for (unsigned k = 1; k < REPLAY_EV_MAX; k++) {
@@ -1188,9 +1192,15 @@ static void test_describe_valid(void)
     check_describe(REPLAY_EV_WARP, "\xe8\x07", 2, "warp ns=1000");
     check_describe(REPLAY_EV_CHECKPOINT, "\x00\xef\xcd\xab\x89\x67\x45\x23\x01", 9,
                    "checkpoint cpu=0123456789abcdef");
+    /* RAM hash 1, two changed pages (3 and 5), one device hash 2. */
     check_describe(REPLAY_EV_CHECKPOINT,
-                   "\x01\xef\xcd\xab\x89\x67\x45\x23\x01\x01\x00\x00\x00\x00\x00\x00\x00",
-                   17, "checkpoint cpu=0123456789abcdef machine=0000000000000001");
+                   "\x01\xef\xcd\xab\x89\x67\x45\x23\x01\x01\x00\x00\x00\x00\x00\x00\x00"
+                   "\x02\x03\xaa\xbb\xcc\xdd\x01\x11\x22\x33\x44"
+                   "\x01\x02\x00\x00\x00\x00\x00\x00\x00",
+                   37,
+                   "checkpoint cpu=0123456789abcdef ram=0000000000000001 changed-pages=2 "
+                   "devices=1");
+    check_describe(REPLAY_EV_CHAR_EVENT, "\x02\x02", 2, "char-event fe=2 break");
     check_describe(REPLAY_EV_INTERRUPT, "\xff\x01", 2, "interrupt vector=255");
     check_describe(REPLAY_EV_SHUTDOWN, "\x03", 1, "shutdown cause=guest-exit");
     check_describe(REPLAY_EV_END, "\x00\x00\x00\x00\x00\x00\x00\x80", 8,
@@ -1219,6 +1229,13 @@ static void test_describe_malformed(void)
     check_malformed(REPLAY_EV_CHECKPOINT, "\x02\x01\x02\x03\x04\x05\x06\x07\x08", 9);
     check_malformed(REPLAY_EV_CHECKPOINT, "\x01\x01\x02\x03\x04\x05\x06\x07\x08", 9);
     check_malformed(REPLAY_EV_CHECKPOINT, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09", 10);
+    /* A machine part whose device count promises more hashes than there are. */
+    check_malformed(REPLAY_EV_CHECKPOINT,
+                    "\x01\x01\x02\x03\x04\x05\x06\x07\x08\x01\x00\x00\x00\x00\x00\x00\x00"
+                    "\x00\x02\x02\x00\x00\x00\x00\x00\x00\x00",
+                    27);
+    check_malformed(REPLAY_EV_CHAR_EVENT, "\x00", 1);
+    check_malformed(REPLAY_EV_CHAR_EVENT, "\x00\x07", 2);
     check_malformed(REPLAY_EV_INTERRUPT, "\x80\x02", 2);
     check_malformed(REPLAY_EV_INTERRUPT, "", 0);
     check_malformed(REPLAY_EV_SHUTDOWN, "\x63", 1);
@@ -1240,6 +1257,171 @@ static void test_describe_appends(void)
 
 #define ADD_FIXTURE_TEST(path, func, data)                                               \
     g_test_add(path, Fixture, data, fixture_setup, func, fixture_teardown)
+
+/* ---- entering a log at an icount through its index ---- */
+
+static void test_skip_to_icount(Fixture *f, gconstpointer data)
+{
+    GRand *rand = g_rand_new_with_seed(TEST_SEED);
+    Error *err = NULL;
+
+    make_random_events(f->events, 3000, TEST_SEED);
+    write_log(f->path, f->events, true, 40);
+    for (int round = 0; round < 50; round++) {
+        uint64_t last = g_array_index(f->events, TestEvent, f->events->len - 1).icount;
+        uint64_t target = round == 0 ? 0
+                          : round == 1
+                              ? last + 1
+                              : g_array_index(f->events, TestEvent,
+                                              g_rand_int_range(rand, 0, f->events->len))
+                                    .icount;
+        ReplayLogReader *r = open_reader(f->path);
+        ReplayEvent ev;
+        uint64_t seq = 0, n = 0;
+        bool first = true;
+
+        g_assert_true(replay_log_reader_skip_to_icount(r, target));
+        while (replay_log_read_event(r, &ev, &err) > 0) {
+            if (first) {
+                seq = ev.seq;
+                first = false;
+                /* Nothing at target or later was skipped. */
+                g_assert_true(seq == 0 ||
+                              g_array_index(f->events, TestEvent, seq - 1).icount <
+                                  target);
+                /* Past the end: only the last chunk is read. */
+                g_assert_true(round != 1 || seq > f->events->len - 100);
+            }
+            check_event(&ev, f->events, seq + n++);
+        }
+        no_error(err);
+        g_assert_cmpuint(seq + n, ==, f->events->len);
+        /* The trailer still checks out, with the skipped chunks taken from the index. */
+        g_assert_false(replay_log_reader_truncated(r));
+        replay_log_reader_close(r);
+    }
+    g_rand_free(rand);
+}
+
+static void test_skip_without_index(Fixture *f, gconstpointer data)
+{
+    g_autofree char *bytes = NULL;
+    gsize len;
+    ReplayLogReader *r;
+    ReplayEvent ev;
+    Error *err = NULL;
+
+    make_random_events(f->events, 500, TEST_SEED);
+    write_log(f->path, f->events, false, 50);
+    g_assert_true(g_file_get_contents(f->path, &bytes, &len, NULL));
+    write_file(f->path, bytes, len - 1); /* the tail is gone */
+    r = open_reader(f->path);
+    g_assert_false(replay_log_reader_skip_to_icount(r, 1000000));
+    g_assert_cmpint(replay_log_read_event(r, &ev, &err), ==, 1);
+    g_assert_cmpuint(ev.seq, ==, 0);
+    replay_log_reader_close(r);
+}
+
+#if CONFIG_REPLAY
+/* ---- machine digests in checkpoints (replay/replay-hash.c) ---- */
+
+/* Check m against a digest; returns the explanation ("" if equal). */
+static char *digest_check(Machine *m, const GByteArray *digest)
+{
+    GString *why = g_string_new(NULL);
+    int r = replay_hash_check_machine(m, digest->data, digest->data + digest->len, why);
+
+    g_assert_cmpint(r, >=, 0);
+    g_assert_cmpint(r, ==, why->len == 0);
+    return g_string_free(why, false);
+}
+
+static GByteArray *digest_take(Machine *m)
+{
+    GByteArray *b = g_byte_array_new();
+
+    replay_hash_put_machine(b, m);
+    return b;
+}
+
+/*
+ * One process plays both sides here, so the tables of record and replay are the same
+ * static table: each digest is taken, then checked against the machine it was taken
+ * from (equal) or against a changed one (named), as a replay would.
+ */
+static void test_digest_names_page_and_device(void)
+{
+    Machine *m = machine_new("test", 1 << 20);
+    g_autoptr(GByteArray) d1 = NULL;
+    g_autoptr(GByteArray) d2 = NULL;
+    g_autofree char *why = NULL;
+
+    g_assert_nonnull(machine_add_device(m, "ioport80", "iobase=0x80", NULL));
+    m->ram.ram[0x3456] = 0x11;
+    d1 = digest_take(m);
+    why = digest_check(m, d1);
+    g_assert_cmpstr(why, ==, "");
+    g_clear_pointer(&why, g_free);
+
+    /* Only changed pages travel: page 3 was logged before, page 5 is new. */
+    m->ram.ram[0x5000] = 0x22;
+    d2 = digest_take(m);
+    g_assert_cmpuint(d2->len, <, d1->len + 8);
+    m->ram.ram[0x5000] = 0x23;
+    m->ram.ram[0xf0001] = 0x01;
+    address_space_st(&m->io, 0x80, 0x5a, 1);
+    why = digest_check(m, d2);
+    g_assert_nonnull(strstr(why, "RAM page at guest-physical 0x5000"));
+    g_assert_nonnull(strstr(why, "RAM page at guest-physical 0xf0000"));
+    g_assert_null(strstr(why, "0x3000"));
+    g_assert_nonnull(strstr(why, "device ioport80"));
+    g_clear_pointer(&why, g_free);
+    machine_free(m);
+}
+
+static void test_digest_after_jump_detects_then_resyncs(void)
+{
+    Machine *m = machine_new("test", 1 << 20);
+    g_autoptr(GByteArray) d1 = NULL;
+    g_autoptr(GByteArray) d2 = NULL;
+    g_autofree char *why = NULL;
+
+    m->ram.ram[0x8000] = 7;
+    d1 = digest_take(m);
+    replay_hash_forget();
+    m->ram.ram[0x8000] = 8;
+    why = digest_check(m, d1);
+    g_assert_nonnull(strstr(why, "RAM differs"));
+    g_assert_null(strstr(why, "0x8000"));
+    g_clear_pointer(&why, g_free);
+    m->ram.ram[0x8000] = 7;
+    why = digest_check(m, d1); /* matches: the table is known again */
+    g_assert_cmpstr(why, ==, "");
+    g_clear_pointer(&why, g_free);
+    m->ram.ram[0x9000] = 1;
+    d2 = digest_take(m);
+    m->ram.ram[0x9000] = 2;
+    why = digest_check(m, d2);
+    g_assert_nonnull(strstr(why, "RAM page at guest-physical 0x9000"));
+    machine_free(m);
+}
+
+static void test_digest_malformed(void)
+{
+    Machine *m = machine_new("test", 1 << 20);
+    g_autoptr(GByteArray) d = digest_take(m);
+    g_autoptr(GString) why = g_string_new(NULL);
+    /* A changed page beyond the 256 pages of this RAM. */
+    static const uint8_t bad[] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 0x80, 0x02, 1, 2, 3, 4, 0};
+
+    for (guint cut = 0; cut < d->len; cut++) {
+        g_assert_cmpint(replay_hash_check_machine(m, d->data, d->data + cut, why), ==,
+                        -1);
+    }
+    g_assert_cmpint(replay_hash_check_machine(m, bad, bad + sizeof(bad), why), ==, -1);
+    machine_free(m);
+}
+#endif
 
 int main(int argc, char **argv)
 {
@@ -1281,5 +1463,15 @@ int main(int argc, char **argv)
     g_test_add_func("/replay-log/events/describe", test_describe_valid);
     g_test_add_func("/replay-log/events/describe-malformed", test_describe_malformed);
     g_test_add_func("/replay-log/events/describe-appends", test_describe_appends);
+    ADD_FIXTURE_TEST("/replay-log/seek/skip-to-icount", test_skip_to_icount, NULL);
+    ADD_FIXTURE_TEST("/replay-log/seek/skip-without-index", test_skip_without_index,
+                     NULL);
+#if CONFIG_REPLAY
+    g_test_add_func("/replay-log/digest/names-page-and-device",
+                    test_digest_names_page_and_device);
+    g_test_add_func("/replay-log/digest/jump",
+                    test_digest_after_jump_detects_then_resyncs);
+    g_test_add_func("/replay-log/digest/malformed", test_digest_malformed);
+#endif
     return g_test_run();
 }

@@ -1868,6 +1868,72 @@ static void test_single_step(void)
 }
 
 /*
+ * MOV SS / POP SS hold single-step and data-breakpoint traps off until the next
+ * instruction has completed (SDM vol. 3 6.8.3), through the real exec loop: the #DB
+ * frame returns past that instruction, and DR6 reports both instructions' traps.
+ */
+static void test_single_step_mov_ss(void)
+{
+    CPUX86State *env = cpu_new_pm32();
+
+    PUT(env, CODE, 0x8e, 0xd0, /* mov ss, ax */
+        0x90,                  /* nop */
+        0x90, 0xf4);
+    env->regs[R_EAX] = SEL_DATA0;
+    env->eflags |= TF_MASK;
+    run_until_halt(env);
+    g_assert_cmphex(env->rip, ==, HANDLER(EXCP_DB) + 1);
+    g_assert_cmphex(stack_slot(env, 0), ==, CODE + 3); /* one #DB, after the nop */
+    g_assert_true(stack_slot(env, 2) & TF_MASK);
+    g_assert_true(env->dr[6] & DR6_BS);
+    g_assert_cmphex(env->debug_hits, ==, 0);
+    cpu_free_all(env);
+}
+
+/* A data breakpoint on the slot POP SS reads: B0, reported after the next instruction. */
+static void pop_ss_watched(CPUX86State *env)
+{
+    env->regs[R_ESP] = STACK0_TOP - 4;
+    wr(env, STACK0_TOP - 4, 4, SEL_DATA0);
+    env->dr[0] = STACK0_TOP - 4;
+    env->dr[7] |= DR7_L0 | DR7_RW(0, 3) | DR7_LEN(0, 3);
+}
+
+static void test_pop_ss_data_breakpoint(void)
+{
+    CPUX86State *env = cpu_new_pm32();
+
+    PUT(env, CODE, 0x17, /* pop ss */
+        0x90,            /* nop */
+        0x90, 0xf4);
+    pop_ss_watched(env);
+    run_until_halt(env);
+    g_assert_cmphex(env->rip, ==, HANDLER(EXCP_DB) + 1);
+    g_assert_cmphex(stack_slot(env, 0), ==, CODE + 2);
+    g_assert_cmphex(env->dr[6] & (DR6_BMASK | DR6_BS), ==, 1);
+    cpu_free_all(env);
+}
+
+/*
+ * POP SS; INT n: the held trap is taken at the handler's first instruction boundary
+ * (the case of CVE-2018-8897), so its frame returns to the handler, not after INT.
+ */
+static void test_pop_ss_then_int(void)
+{
+    CPUX86State *env = cpu_new_pm32();
+
+    PUT(env, CODE, 0x17, /* pop ss */
+        0xcd, 0x20);     /* int 0x20 */
+    pop_ss_watched(env);
+    run_until_halt(env);
+    g_assert_cmphex(env->rip, ==, HANDLER(EXCP_DB) + 1);
+    g_assert_cmphex(stack_slot(env, 0), ==, HANDLER(0x20));
+    g_assert_cmphex(stack_slot(env, 3), ==, CODE + 3); /* INT 0x20's frame */
+    g_assert_cmphex(env->dr[6] & (DR6_BMASK | DR6_BS), ==, 1);
+    cpu_free_all(env);
+}
+
+/*
  * I/O breakpoints (R/W = 10): with CR4.DE, IN/OUT touching the port range trap after
  * the instruction; without CR4.DE the encoding watches nothing.
  */
@@ -1982,6 +2048,9 @@ int main(int argc, char **argv)
     g_test_add_func("/sys/debug/insn-breakpoint", test_insn_breakpoint);
     g_test_add_func("/sys/debug/data-breakpoints", test_data_breakpoints);
     g_test_add_func("/sys/debug/single-step", test_single_step);
+    g_test_add_func("/sys/debug/single-step-mov-ss", test_single_step_mov_ss);
+    g_test_add_func("/sys/debug/pop-ss-data-breakpoint", test_pop_ss_data_breakpoint);
+    g_test_add_func("/sys/debug/pop-ss-int", test_pop_ss_then_int);
     g_test_add_func("/sys/debug/io-breakpoints", test_io_breakpoints);
     g_test_add_func("/sys/debug/delivery", test_breakpoint_delivery);
     g_test_add_func("/sys/debug/icebp", test_icebp);

@@ -23,13 +23,6 @@ bool pc_machine_init(Machine *m, const PCMachineOptions *opts, Error **errp);
 /* RAM below 4 GiB (at most 3 GiB), and the rest, mapped from 4 GiB up. */
 uint64_t pc_ram_below_4g(const Machine *m);
 uint64_t pc_ram_above_4g(const Machine *m);
-/*
- * A window onto [offset, offset + size) of a RAM or ROM region: it shares the bytes
- * and the code map, so code translated through the window is tracked on the
- * region's pages. Stands in for memory-API aliases; never destroy a view.
- */
-void pc_memory_view_init(MemoryRegion *view, const char *name, MemoryRegion *of,
-                         uint64_t offset, uint64_t size, bool readonly);
 typedef struct AcpiConfig AcpiConfig;
 /* The ACPI table parameters of this machine. */
 void pc_acpi_config(const Machine *m, AcpiConfig *c);

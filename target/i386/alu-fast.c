@@ -1,0 +1,334 @@
+/*
+ * Specialised forms of the integer ALU (alu.c): ADD OR AND SUB XOR CMP and TEST at
+ * every operand size, INC and DEC at 32 and 64 bits, one handler per operation, form
+ * and size. Each does what alu.c's generic handler does for that form, in the same
+ * order of accesses, and records the same lazy flags (fast.h). Registers go through
+ * get_reg/set_reg with a constant size (byte forms see AH..BH without REX). ADC and
+ * SBB stay generic.
+ */
+#include "target/i386/fast.h"
+
+/* The operations of opcodes 00-3D (bits 5:3) and of group 1 (ModRM.reg). */
+enum { OP_ADD, OP_OR, OP_ADC, OP_SBB, OP_AND, OP_SUB, OP_XOR, OP_CMP };
+
+static ALWAYS_INLINE uint64_t alu_compute(unsigned op, uint64_t a, uint64_t b)
+{
+    switch (op) {
+    case OP_ADD: return a + b;
+    case OP_OR: return a | b;
+    case OP_AND: return a & b;
+    case OP_XOR: return a ^ b;
+    default: return a - b; /* SUB, CMP */
+    }
+}
+
+/* As alu.c's arith_set_cc with no carry in. */
+static ALWAYS_INLINE void alu_set_cc(CPUX86State *env, unsigned op, unsigned size,
+                                     uint64_t r, uint64_t b)
+{
+    unsigned cc = op == OP_ADD                   ? CC_OP_ADD
+                  : op == OP_SUB || op == OP_CMP ? CC_OP_SUB
+                                                 : CC_OP_LOGIC;
+
+    env->cc_op = cc + fast_cc_size(size);
+    env->cc_dst = r & fast_mask(size);
+    env->cc_src = b & fast_mask(size);
+    env->cc_src2 = 0;
+}
+
+static ALWAYS_INLINE uint64_t alu_reg(const CPUX86State *env, const Insn *d, unsigned r,
+                                      unsigned size)
+{
+    return get_reg(env, r, size, insn_rex(d));
+}
+
+/* Register destination: r = a op b, written back unless CMP. */
+static ALWAYS_INLINE void alu_to_reg(CPUX86State *env, const Insn *d, unsigned op,
+                                     unsigned size, unsigned dst, uint64_t b)
+{
+    uint64_t r = alu_compute(op, alu_reg(env, d, dst, size), b);
+
+    if (op != OP_CMP) {
+        set_reg(env, dst, size, insn_rex(d), r);
+    }
+    alu_set_cc(env, op, size, r, b);
+}
+
+/* Memory destination: read (for writing, unless CMP), compute, write back. */
+static ALWAYS_INLINE void alu_to_mem(CPUX86State *env, const Insn *d, unsigned op,
+                                     unsigned size, uint64_t b)
+{
+    uint64_t ea = insn_ea(env, d);
+    void *p = op == OP_CMP ? NULL : cpu_rmw_ptr(env, d->seg, ea, size);
+    uint64_t a, r;
+
+    if (likely(p)) {
+        r = alu_compute(op, ld_le(p, size), b);
+        st_le(p, size, r);
+    } else {
+        a = op == OP_CMP ? cpu_ld(env, d->seg, ea, size)
+                         : cpu_ld_rmw(env, d->seg, ea, size);
+        r = alu_compute(op, a, b);
+        if (op != OP_CMP) {
+            cpu_st(env, d->seg, ea, size, r);
+        }
+    }
+    alu_set_cc(env, op, size, r, b);
+}
+
+/* The six forms of one operation at one size. */
+#define ALU_FORMS(name, op, size)                                                        \
+    static void op_##name##_Ev_Gv_r##size(CPUX86State *env, const Insn *d)               \
+    {                                                                                    \
+        alu_to_reg(env, d, op, size, d->rm, alu_reg(env, d, d->reg, size));              \
+    }                                                                                    \
+    static void op_##name##_Gv_Ev_r##size(CPUX86State *env, const Insn *d)               \
+    {                                                                                    \
+        alu_to_reg(env, d, op, size, d->reg, alu_reg(env, d, d->rm, size));              \
+    }                                                                                    \
+    static void op_##name##_Ev_Iz_r##size(CPUX86State *env, const Insn *d)               \
+    {                                                                                    \
+        alu_to_reg(env, d, op, size, d->rm, d->imm);                                     \
+    }                                                                                    \
+    static void op_##name##_Ev_Gv_m##size(CPUX86State *env, const Insn *d)               \
+    {                                                                                    \
+        alu_to_mem(env, d, op, size, alu_reg(env, d, d->reg, size));                     \
+    }                                                                                    \
+    static void op_##name##_Gv_Ev_m##size(CPUX86State *env, const Insn *d)               \
+    {                                                                                    \
+        uint64_t b = cpu_ld(env, d->seg, insn_ea(env, d), size);                         \
+        alu_to_reg(env, d, op, size, d->reg, b);                                         \
+    }                                                                                    \
+    static void op_##name##_Ev_Iz_m##size(CPUX86State *env, const Insn *d)               \
+    {                                                                                    \
+        alu_to_mem(env, d, op, size, d->imm);                                            \
+    }
+
+#define ALU_OP(name, op)                                                                 \
+    ALU_FORMS(name, op, 1)                                                               \
+    ALU_FORMS(name, op, 2) ALU_FORMS(name, op, 4) ALU_FORMS(name, op, 8)
+
+ALU_OP(add, OP_ADD)
+ALU_OP(or, OP_OR)
+ALU_OP(and, OP_AND)
+ALU_OP(sub, OP_SUB)
+ALU_OP(xor, OP_XOR)
+ALU_OP(cmp, OP_CMP)
+
+enum { F_EV_GV_R, F_GV_EV_R, F_EV_IZ_R, F_EV_GV_M, F_GV_EV_M, F_EV_IZ_M, F_NB };
+
+#define ALU_SIZE(name, size)                                                             \
+    {                                                                                    \
+        op_##name##_Ev_Gv_r##size, op_##name##_Gv_Ev_r##size, op_##name##_Ev_Iz_r##size, \
+            op_##name##_Ev_Gv_m##size, op_##name##_Gv_Ev_m##size,                        \
+            op_##name##_Ev_Iz_m##size                                                    \
+    }
+#define ALU_ROW(name)                                                                    \
+    {                                                                                    \
+        ALU_SIZE(name, 1), ALU_SIZE(name, 2), ALU_SIZE(name, 4), ALU_SIZE(name, 8)       \
+    }
+
+/* [operation][size index as cc_size_idx][form] */
+static InsnHandler *const alu_forms[8][4][F_NB] = {
+    [OP_ADD] = ALU_ROW(add), [OP_OR] = ALU_ROW(or),   [OP_AND] = ALU_ROW(and),
+    [OP_SUB] = ALU_ROW(sub), [OP_XOR] = ALU_ROW(xor), [OP_CMP] = ALU_ROW(cmp),
+};
+
+/* --- TEST: LOGIC flags, cc_src = 0, cc_src2 untouched (alu.c set_cc_logic) --- */
+
+static ALWAYS_INLINE void test_set_cc(CPUX86State *env, unsigned size, uint64_t r)
+{
+    env->cc_op = CC_OP_LOGIC + fast_cc_size(size);
+    env->cc_dst = r & fast_mask(size);
+    env->cc_src = 0;
+}
+
+#define TEST_FORMS(size)                                                                 \
+    static void op_test_Ev_Gv_r##size(CPUX86State *env, const Insn *d)                   \
+    {                                                                                    \
+        test_set_cc(env, size,                                                           \
+                    alu_reg(env, d, d->rm, size) & alu_reg(env, d, d->reg, size));       \
+    }                                                                                    \
+    static void op_test_Ev_Iz_r##size(CPUX86State *env, const Insn *d)                   \
+    {                                                                                    \
+        test_set_cc(env, size, alu_reg(env, d, d->rm, size) & d->imm);                   \
+    }                                                                                    \
+    static void op_test_Ev_Gv_m##size(CPUX86State *env, const Insn *d)                   \
+    {                                                                                    \
+        uint64_t a = cpu_ld(env, d->seg, insn_ea(env, d), size);                         \
+        test_set_cc(env, size, a &alu_reg(env, d, d->reg, size));                        \
+    }                                                                                    \
+    static void op_test_Ev_Iz_m##size(CPUX86State *env, const Insn *d)                   \
+    {                                                                                    \
+        test_set_cc(env, size, cpu_ld(env, d->seg, insn_ea(env, d), size) & d->imm);     \
+    }
+
+TEST_FORMS(1)
+TEST_FORMS(2)
+TEST_FORMS(4)
+TEST_FORMS(8)
+
+#define TEST_SIZE(size)                                                                  \
+    {                                                                                    \
+        op_test_Ev_Gv_r##size, NULL, op_test_Ev_Iz_r##size, op_test_Ev_Gv_m##size, NULL, \
+            op_test_Ev_Iz_m##size                                                        \
+    }
+
+static InsnHandler *const test_forms[4][F_NB] = {
+    TEST_SIZE(1),
+    TEST_SIZE(2),
+    TEST_SIZE(4),
+    TEST_SIZE(8),
+};
+
+/* --- INC / DEC: CF is kept in cc_src (alu.c set_cc_incdec) --- */
+
+static ALWAYS_INLINE void incdec_reg(CPUX86State *env, unsigned r, unsigned size,
+                                     bool dec)
+{
+    uint64_t cf = fast_carry(env);
+    uint64_t v = (env->regs[r] + (dec ? -1 : 1)) & fast_mask(size);
+
+    env->regs[r] = v; /* 32-bit writes zero-extend */
+    env->cc_op = (dec ? CC_OP_DEC : CC_OP_INC) + fast_cc_size(size);
+    env->cc_dst = v;
+    env->cc_src = cf;
+}
+
+static ALWAYS_INLINE void incdec_mem(CPUX86State *env, const Insn *d, unsigned size,
+                                     bool dec)
+{
+    uint64_t cf = fast_carry(env);
+    uint64_t ea = insn_ea(env, d);
+    void *p = cpu_rmw_ptr(env, d->seg, ea, size);
+    uint64_t v;
+
+    if (likely(p)) {
+        v = ld_le(p, size) + (dec ? -1 : 1);
+        st_le(p, size, v);
+    } else {
+        v = cpu_ld_rmw(env, d->seg, ea, size) + (dec ? -1 : 1);
+        cpu_st(env, d->seg, ea, size, v);
+    }
+    env->cc_op = (dec ? CC_OP_DEC : CC_OP_INC) + fast_cc_size(size);
+    env->cc_dst = v & fast_mask(size);
+    env->cc_src = cf;
+}
+
+#define INCDEC_FORMS(size)                                                               \
+    static void op_inc_Ev_r##size(CPUX86State *env, const Insn *d)                       \
+    {                                                                                    \
+        incdec_reg(env, d->rm, size, false);                                             \
+    }                                                                                    \
+    static void op_dec_Ev_r##size(CPUX86State *env, const Insn *d)                       \
+    {                                                                                    \
+        incdec_reg(env, d->rm, size, true);                                              \
+    }                                                                                    \
+    static void op_inc_Ev_m##size(CPUX86State *env, const Insn *d)                       \
+    {                                                                                    \
+        incdec_mem(env, d, size, false);                                                 \
+    }                                                                                    \
+    static void op_dec_Ev_m##size(CPUX86State *env, const Insn *d)                       \
+    {                                                                                    \
+        incdec_mem(env, d, size, true);                                                  \
+    }
+
+INCDEC_FORMS(4)
+INCDEC_FORMS(8)
+
+/* 40+r / 48+r outside 64-bit mode: the register is in the opcode. */
+static void op_inc_Zd(CPUX86State *env, const Insn *d)
+{
+    incdec_reg(env, d->opcode & 7, 4, false);
+}
+
+static void op_dec_Zd(CPUX86State *env, const Insn *d)
+{
+    incdec_reg(env, d->opcode & 7, 4, true);
+}
+
+static InsnHandler *const incdec_forms[2][2][2] = {
+    /* [size][dec][mem] */
+    {{op_inc_Ev_r4, op_inc_Ev_m4}, {op_dec_Ev_r4, op_dec_Ev_m4}},
+    {{op_inc_Ev_r8, op_inc_Ev_m8}, {op_dec_Ev_r8, op_dec_Ev_m8}},
+};
+
+/* --- choosing the form --- */
+
+static bool is_mem(const Insn *d)
+{
+    return d->has_modrm && d->mod != 3;
+}
+
+/*
+ * 00-3F: x0/x1 Eb,Gb / Ev,Gv; x2/x3 Gb,Eb / Gv,Ev; x4/x5 AL,Ib / rAX,Iz (the
+ * operation in bits 5:3). 80/81/83: group 1. Sets *size to the operand size.
+ */
+static int alu_form(const Insn *d, unsigned *op, unsigned *size)
+{
+    unsigned low = d->opcode & 7;
+
+    *size = (d->opcode & 1) ? d->opsize : 1;
+    if (d->opcode < 0x40 && low <= 5) {
+        *op = d->opcode >> 3;
+        if (low >= 4) {
+            return d->has_modrm || d->rm != R_EAX ? -1 : F_EV_IZ_R;
+        }
+        return (low <= 1 ? F_EV_GV_R : F_GV_EV_R) + (is_mem(d) ? 3 : 0);
+    }
+    if (d->opcode == 0x80 || d->opcode == 0x81 || d->opcode == 0x83) {
+        *op = d->reg & 7;
+        return is_mem(d) ? F_EV_IZ_M : F_EV_IZ_R;
+    }
+    return -1;
+}
+
+static int test_form(const Insn *d, unsigned *size)
+{
+    *size = (d->opcode & 1) ? d->opsize : 1;
+    if (d->opcode == 0x84 || d->opcode == 0x85) {
+        return is_mem(d) ? F_EV_GV_M : F_EV_GV_R;
+    }
+    if ((d->opcode == 0xa8 || d->opcode == 0xa9) && !d->has_modrm && d->rm == R_EAX) {
+        return F_EV_IZ_R;
+    }
+    if ((d->opcode == 0xf6 || d->opcode == 0xf7) && (d->reg & 7) <= 1) {
+        return is_mem(d) ? F_EV_IZ_M : F_EV_IZ_R;
+    }
+    return -1;
+}
+
+static InsnHandler *incdec_specialize(const Insn *d, bool mode64)
+{
+    int si = fast_size_idx(d->opsize);
+
+    if (si < 0) {
+        return NULL;
+    }
+    if (d->opcode >= 0x40 && d->opcode <= 0x4f && !mode64 && d->opsize == 4) {
+        return d->opcode & 8 ? op_dec_Zd : op_inc_Zd;
+    }
+    if (d->opcode == 0xff && (d->reg & 7) <= 1) {
+        return incdec_forms[si][d->reg & 1][is_mem(d)];
+    }
+    return NULL;
+}
+
+static InsnHandler *alu_specialize(Insn *d, uint32_t hflags)
+{
+    unsigned op, size;
+    InsnHandler *fn = NULL;
+    int form;
+
+    if (d->map != MAP_NONE) {
+        return NULL;
+    }
+    form = alu_form(d, &op, &size);
+    if (form >= 0) {
+        fn = alu_forms[op][cc_size_idx(size)][form];
+    } else if ((form = test_form(d, &size)) >= 0) {
+        fn = test_forms[cc_size_idx(size)][form];
+    }
+    return fn ? fn : incdec_specialize(d, (hflags & HF_CS64) != 0);
+}
+INSN_SPECIALIZER(alu_specialize)

@@ -231,14 +231,17 @@ static void main_loop_halted(void)
         return; /* warps come from the log */
     }
     if (!icount.enabled) {
-        main_loop_wait_host(deadline < 0 ? -1 : deadline - now);
+        /* A deadline that passed while the CPU ran to its HLT is due now, not never. */
+        if (deadline < 0 || deadline > now) {
+            main_loop_wait_host(deadline < 0 ? -1 : deadline - now);
+        }
         return;
     }
     if (deadline < 0) {
         main_loop_wait_host(-1);
         return;
     }
-    warp = deadline - now;
+    warp = MAX(deadline - now, 0);
     if (icount.sleep) {
         start = host_clock_realtime_ns();
         main_loop_wait_host(warp);

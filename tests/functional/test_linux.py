@@ -113,8 +113,8 @@ class Session:
         self.port = free_port()
         self.log = log
         self.cmd = ([reprise] + guest_args(kernel, initrd) +
-                    ["-serial", "tcp:127.0.0.1:%d,server=on,wait=on" % self.port,
-                     "-icount", icount])
+                    ["-serial", "tcp:127.0.0.1:%d,server=on,wait=on" % self.port] +
+                    (["-icount", icount] if icount else []))
         if log:
             self.cmd += ["-d", "replay", "-D", log]
         self.seed = seed
@@ -250,3 +250,14 @@ def test_default_guest_records_and_replays_exactly(ctx):
         rrfile, console, rec_hash, _ = recorded[name]
         mine = {t: r for t, r in replays.items() if t.startswith(name)}
         _check_replays(ctx, name, rrfile, console, rec_hash, mine)
+
+
+def test_default_guest_without_icount(ctx):
+    """Without -icount virtual time is host time: timers that fall due while the CPU
+    runs towards a HLT must still wake it (sleep, poweroff's waits)."""
+    kernel, initrd = default_guest(ctx.build)
+    s = Session(ctx.reprise, kernel, initrd, None, None, 11)
+    status, console, err, _ = s.finish()
+    check(status == 0, "poweroff without -icount must exit with 0, got %s: %s" %
+          (status, err))
+    _check_session(s.results, console)

@@ -12,8 +12,8 @@
 
 typedef struct CPUX86State CPUX86State;
 
-/* Packets are traced under -d chardev (util/log.h has no gdb category yet). */
-#define GDB_LOG LOG_CHARDEV
+/* Packets are traced under -d gdb. */
+#define GDB_LOG LOG_GDB
 
 /* Largest packet gdb may send us (announced as PacketSize). */
 #define GDB_MAX_PACKET 16384

@@ -17,6 +17,7 @@ static const LogCategory log_categories[] = {
     {LOG_UNIMP, "unimp", "log unimplemented device features the guest uses"},
     {LOG_IOPORT, "ioport", "show port I/O, including unassigned ports"},
     {LOG_CHARDEV, "chardev", "show character backend activity"},
+    {LOG_GDB, "gdb", "show gdb remote protocol packets"},
 };
 
 /* How many warnings of each kind reach stderr when its category is off. */

@@ -15,6 +15,7 @@ enum {
     LOG_UNIMP = 1 << 6,       /* unimplemented device features */
     LOG_IOPORT = 1 << 7,      /* port I/O */
     LOG_CHARDEV = 1 << 8,     /* character backends */
+    LOG_GDB = 1 << 9,         /* gdb remote protocol packets */
 };
 
 extern unsigned log_mask;

@@ -1,4 +1,5 @@
 /* String instructions MOVS..OUTS with REP/REPE/REPNE (SDM vol. 2, "REP/REPE/REPZ"). */
+#include "target/i386/debug.h"
 #include "target/i386/access.h"
 #include "target/i386/flags.h"
 #include "target/i386/insn.h"
@@ -271,6 +272,9 @@ static void string_rep(CPUX86State *env, const Insn *d, unsigned size, StringSte
         set_reg_addr(env, R_ECX, d, count);
         if (!go_on) {
             return;
+        }
+        if (unlikely(env->debug_hits & DR6_BMASK)) {
+            break; /* a data or I/O breakpoint traps after this iteration (SDM 17.3.1.2) */
         }
     }
     if (count != 0) {

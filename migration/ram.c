@@ -27,6 +27,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "util/le.h"
 
 #define RAM_STREAM_END UINT64_MAX /* page index that ends a "ram" payload */
 
@@ -44,21 +45,6 @@ static uint64_t ram_pages(const MemoryRegion *mr)
     return (mr->size + PAGE_SIZE - 1) >> PAGE_BITS;
 }
 
-static void put_u64(GByteArray *out, uint64_t v)
-{
-    uint64_t le = GUINT64_TO_LE(v);
-
-    g_byte_array_append(out, (const uint8_t *)&le, 8);
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    uint64_t v;
-
-    memcpy(&v, p, 8);
-    return GUINT64_FROM_LE(v);
-}
-
 /* The bytes of page p that belong to the region (the last page may be partial). */
 static uint64_t page_len(const MemoryRegion *mr, uint64_t p)
 {
@@ -70,16 +56,16 @@ void ram_save_full(MemoryRegion *mr, GByteArray *out)
 {
     uint8_t page[PAGE_SIZE];
 
-    put_u64(out, mr->size);
+    le_put_u64(out, mr->size);
     for (uint64_t p = 0; p < ram_pages(mr); p++) {
         memset(page, 0, sizeof(page));
         memcpy(page, mr->ram + (p << PAGE_BITS), page_len(mr, p));
         if (!page_is_zero(page)) {
-            put_u64(out, p);
+            le_put_u64(out, p);
             g_byte_array_append(out, page, PAGE_SIZE);
         }
     }
-    put_u64(out, RAM_STREAM_END);
+    le_put_u64(out, RAM_STREAM_END);
 }
 
 void ram_hash(MemoryRegion *mr, GChecksum *sum)
@@ -101,7 +87,7 @@ static bool ram_check_full(const MemoryRegion *mr, const uint8_t *buf, size_t le
     uint64_t prev = 0;
     bool first = true;
 
-    if (len < 16 || get_u64(buf) != mr->size) {
+    if (len < 16 || le_get_u64(buf) != mr->size) {
         error_setg(errp,
                    "ram: the snapshot's RAM size differs from this machine's "
                    "%" PRIu64 " bytes",
@@ -114,7 +100,7 @@ static bool ram_check_full(const MemoryRegion *mr, const uint8_t *buf, size_t le
             error_setg(errp, "ram: truncated at byte %zu", pos);
             return false;
         }
-        p = get_u64(buf + pos);
+        p = le_get_u64(buf + pos);
         pos += 8;
         if (p == RAM_STREAM_END) {
             break;
@@ -161,12 +147,12 @@ bool ram_load_full(MemoryRegion *mr, const uint8_t *buf, size_t len, Error **err
     if (!ram_check_full(mr, buf, len, errp)) {
         return false;
     }
-    next = get_u64(buf + pos);
+    next = le_get_u64(buf + pos);
     for (uint64_t p = 0; p < ram_pages(mr); p++) {
         if (p == next) {
             ram_write_page(mr, p, buf + pos + 8);
             pos += 8 + PAGE_SIZE;
-            next = get_u64(buf + pos);
+            next = le_get_u64(buf + pos);
         } else {
             ram_write_page(mr, p, NULL);
         }

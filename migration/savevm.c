@@ -25,6 +25,7 @@
 #include <unistd.h>
 #if CONFIG_ZSTD
 #include <zstd.h>
+#include "util/le.h"
 #endif
 
 typedef struct Registered {
@@ -127,36 +128,6 @@ static guint timers_after(const Timer *t)
     return n;
 }
 
-static void put_u32(GByteArray *out, uint32_t v)
-{
-    uint32_t le = GUINT32_TO_LE(v);
-
-    g_byte_array_append(out, (const uint8_t *)&le, 4);
-}
-
-static void put_u64(GByteArray *out, uint64_t v)
-{
-    uint64_t le = GUINT64_TO_LE(v);
-
-    g_byte_array_append(out, (const uint8_t *)&le, 8);
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    uint32_t v;
-
-    memcpy(&v, p, 4);
-    return GUINT32_FROM_LE(v);
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    uint64_t v;
-
-    memcpy(&v, p, 8);
-    return GUINT64_FROM_LE(v);
-}
-
 /*
  * Timers due at the same time fire in the order they were armed; loading re-arms them
  * in table order, so the order is saved (as indices into machine_timers) and replayed.
@@ -171,11 +142,11 @@ static void timers_save(Machine *m, GByteArray *out)
         rank[i] = timer_pending(t) && t->clock == CLOCK_VIRTUAL ? timers_after(t) + 1 : 0;
         n += rank[i] != 0;
     }
-    put_u32(out, n);
+    le_put_u32(out, n);
     for (guint r = timers->len + 1; r-- > 1;) {
         for (guint i = 0; i < timers->len; i++) {
             if (rank[i] == r) {
-                put_u32(out, i);
+                le_put_u32(out, i);
             }
         }
     }
@@ -185,14 +156,14 @@ static void timers_save(Machine *m, GByteArray *out)
 static bool timers_load(Machine *m, const uint8_t *buf, size_t len, Error **errp)
 {
     g_autoptr(GPtrArray) timers = machine_timers(m);
-    uint32_t n = len >= 4 ? get_u32(buf) : UINT32_MAX;
+    uint32_t n = len >= 4 ? le_get_u32(buf) : UINT32_MAX;
 
     if (n == UINT32_MAX || len != 4 + 4ull * n) {
         error_setg(errp, "timers: malformed section");
         return false;
     }
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t idx = get_u32(buf + 4 + 4 * i);
+        uint32_t idx = le_get_u32(buf + 4 + 4 * i);
         Timer *t = idx < timers->len ? timers->pdata[idx] : NULL;
         if (!t) {
             error_setg(errp, "timers: no timer number %u", idx);
@@ -209,10 +180,10 @@ static bool timers_load(Machine *m, const uint8_t *buf, size_t len, Error **errp
 
 static void section_begin(GByteArray *out, const char *name, size_t *len_at)
 {
-    put_u32(out, strlen(name));
+    le_put_u32(out, strlen(name));
     g_byte_array_append(out, (const uint8_t *)name, strlen(name));
     *len_at = out->len;
-    put_u64(out, 0);
+    le_put_u64(out, 0);
 }
 
 static void section_end(GByteArray *out, size_t len_at)
@@ -272,7 +243,7 @@ static void save_sections(Machine *m, GByteArray *out, bool for_hash)
         Registered *r = registered->pdata[i];
         put_vmstate(out, r->name, r->vmsd, r->opaque);
     }
-    put_u32(out, 0);
+    le_put_u32(out, 0);
 }
 
 void savevm_state_save(Machine *m, GByteArray *out)
@@ -303,7 +274,7 @@ static uint64_t savevm_hash(Machine *m, bool with_ram)
         ram_hash(&m->ram, sum);
     }
     g_checksum_get_digest(sum, digest, &len);
-    return get_u64(digest);
+    return le_get_u64(digest);
 }
 
 uint64_t savevm_machine_hash(Machine *m)
@@ -336,19 +307,19 @@ static GArray *parse_sections(const uint8_t *buf, size_t len, Error **errp)
 
     g_array_set_clear_func(secs, section_clear);
     for (;;) {
-        uint32_t name_len = len - pos >= 4 ? get_u32(buf + pos) : UINT32_MAX;
+        uint32_t name_len = len - pos >= 4 ? le_get_u32(buf + pos) : UINT32_MAX;
         Section s;
         if (name_len == 0 && pos + 4 == len) {
             return secs;
         }
         if (name_len == UINT32_MAX || name_len > 256 || len - pos - 4 < name_len + 8ull ||
-            get_u64(buf + pos + 4 + name_len) > len - pos - 12 - name_len) {
+            le_get_u64(buf + pos + 4 + name_len) > len - pos - 12 - name_len) {
             error_setg(errp, "snapshot: malformed section at byte %zu", pos);
             g_array_unref(secs);
             return NULL;
         }
         s.name = g_strndup((const char *)buf + pos + 4, name_len);
-        s.len = get_u64(buf + pos + 4 + name_len);
+        s.len = le_get_u64(buf + pos + 4 + name_len);
         s.data = buf + pos + 12 + name_len;
         g_array_append_val(secs, s);
         pos += 12 + name_len + s.len;
@@ -376,15 +347,16 @@ static bool check_vmstate_head(const Section *s, const VMStateDescription *vmsd,
         return true;
     }
     name_len = strlen(vmsd->name);
-    if (s->len < 8 + name_len || get_u32(s->data) != name_len ||
+    if (s->len < 8 + name_len || le_get_u32(s->data) != name_len ||
         memcmp(s->data + 4, vmsd->name, name_len) != 0) {
         error_setg(errp, "snapshot section '%s' does not hold '%s' state", s->name,
                    vmsd->name);
         return false;
     }
-    if (get_u32(s->data + 4 + name_len) != (uint32_t)vmsd->version) {
+    if (le_get_u32(s->data + 4 + name_len) != (uint32_t)vmsd->version) {
         error_setg(errp, "snapshot section '%s': '%s' version %u, this build has %d",
-                   s->name, vmsd->name, get_u32(s->data + 4 + name_len), vmsd->version);
+                   s->name, vmsd->name, le_get_u32(s->data + 4 + name_len),
+                   vmsd->version);
         return false;
     }
     return true;
@@ -658,7 +630,7 @@ static bool snap_read_entry(SnapFile *f, uint64_t size, uint64_t offset, SnapEnt
         memcmp(head, SNAP_ENTRY_MAGIC, 4) != 0) {
         return false;
     }
-    name_len = get_u32(head + 4);
+    name_len = le_get_u32(head + 4);
     if (name_len == 0 || name_len > SNAP_MAX_NAME ||
         size - offset - 8 < name_len + (uint64_t)SNAP_ENTRY_FIXED ||
         !snap_pread(f->fd, name, name_len, offset + 8) ||
@@ -666,13 +638,13 @@ static bool snap_read_entry(SnapFile *f, uint64_t size, uint64_t offset, SnapEnt
         return false;
     }
     name[name_len] = '\0';
-    *e = (SnapEntry){.icount = get_u64(fixed),
-                     .date_ns = (int64_t)get_u64(fixed + 8),
-                     .vm_clock_ns = (int64_t)get_u64(fixed + 16),
+    *e = (SnapEntry){.icount = le_get_u64(fixed),
+                     .date_ns = (int64_t)le_get_u64(fixed + 8),
+                     .vm_clock_ns = (int64_t)le_get_u64(fixed + 16),
                      .compression = fixed[24],
-                     .raw_len = get_u64(fixed + 28),
-                     .stored_len = get_u64(fixed + 36),
-                     .crc = get_u32(fixed + 44),
+                     .raw_len = le_get_u64(fixed + 28),
+                     .stored_len = le_get_u64(fixed + 36),
+                     .crc = le_get_u32(fixed + 44),
                      .offset = offset,
                      .data_offset = offset + 8 + name_len + SNAP_ENTRY_FIXED};
     if (e->stored_len > size - e->data_offset) {
@@ -695,7 +667,7 @@ static bool snap_file_scan(SnapFile *f, Error **errp)
     }
     if (st.st_size < SNAP_FILE_HEADER || !snap_pread(f->fd, header, sizeof(header), 0) ||
         memcmp(header, SNAP_FILE_MAGIC, 8) != 0 ||
-        get_u32(header + 8) != SNAP_FILE_VERSION) {
+        le_get_u32(header + 8) != SNAP_FILE_VERSION) {
         error_setg(errp, "%s is not a Reprise snapshot file (version %d)",
                    savevm_file_path(), SNAP_FILE_VERSION);
         return false;
@@ -769,16 +741,16 @@ static GByteArray *snap_entry_encode(const char *name, const GByteArray *raw)
     g_autoptr(GByteArray) stored = snap_compress(raw, &compression);
 
     g_byte_array_append(out, (const uint8_t *)SNAP_ENTRY_MAGIC, 4);
-    put_u32(out, strlen(name));
+    le_put_u32(out, strlen(name));
     g_byte_array_append(out, (const uint8_t *)name, strlen(name));
-    put_u64(out, icount.count);
-    put_u64(out, (uint64_t)host_clock_wall_ns()); /* metadata; never guest-visible */
-    put_u64(out, icount.enabled ? (uint64_t)icount_get_ns() : 0);
+    le_put_u64(out, icount.count);
+    le_put_u64(out, (uint64_t)host_clock_wall_ns()); /* metadata; never guest-visible */
+    le_put_u64(out, icount.enabled ? (uint64_t)icount_get_ns() : 0);
     g_byte_array_append(out, &compression, 1);
     g_byte_array_append(out, pad, 3);
-    put_u64(out, raw->len);
-    put_u64(out, stored->len);
-    put_u32(out, crc32c(0, stored->data, stored->len));
+    le_put_u64(out, raw->len);
+    le_put_u64(out, stored->len);
+    le_put_u32(out, crc32c(0, stored->data, stored->len));
     g_byte_array_append(out, stored->data, stored->len);
     return out;
 }

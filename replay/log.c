@@ -20,6 +20,7 @@
 #include <unistd.h>
 #if CONFIG_ZSTD
 #include <zstd.h>
+#include "util/le.h"
 #endif
 
 #define CHUNK_MAGIC       "CHNK"
@@ -57,38 +58,6 @@ typedef struct ChunkHeader {
     uint32_t n_events;
     uint32_t raw_crc;
 } ChunkHeader;
-
-/* ---- little-endian helpers ---- */
-
-static void put_u32(GByteArray *out, uint32_t v)
-{
-    uint32_t le = GUINT32_TO_LE(v);
-
-    g_byte_array_append(out, (const uint8_t *)&le, 4);
-}
-
-static void put_u64(GByteArray *out, uint64_t v)
-{
-    uint64_t le = GUINT64_TO_LE(v);
-
-    g_byte_array_append(out, (const uint8_t *)&le, 8);
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    uint32_t v;
-
-    memcpy(&v, p, 4);
-    return GUINT32_FROM_LE(v);
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    uint64_t v;
-
-    memcpy(&v, p, 8);
-    return GUINT64_FROM_LE(v);
-}
 
 /* ---- header ---- */
 
@@ -271,18 +240,18 @@ static GByteArray *trailer_encode(const GArray *index, uint64_t index_offset)
     size_t entries_start;
 
     g_byte_array_append(out, (const uint8_t *)INDEX_MAGIC, MAGIC_LEN);
-    put_u32(out, index->len);
+    le_put_u32(out, index->len);
     entries_start = out->len;
     for (guint i = 0; i < index->len; i++) {
         const ChunkIndexEntry *e = &g_array_index(index, ChunkIndexEntry, i);
-        put_u64(out, e->offset);
-        put_u64(out, e->base_icount);
-        put_u64(out, e->last_icount);
-        put_u64(out, e->first_seq);
+        le_put_u64(out, e->offset);
+        le_put_u64(out, e->base_icount);
+        le_put_u64(out, e->last_icount);
+        le_put_u64(out, e->first_seq);
     }
-    put_u32(out, crc32c(0, out->data + entries_start, out->len - entries_start));
+    le_put_u32(out, crc32c(0, out->data + entries_start, out->len - entries_start));
     g_byte_array_append(out, (const uint8_t *)TAIL_MAGIC, MAGIC_LEN);
-    put_u64(out, index_offset);
+    le_put_u64(out, index_offset);
     return out;
 }
 
@@ -373,10 +342,10 @@ static GByteArray *file_prefix_encode(const ReplayLogHeader *h, Error **errp)
     }
     out = g_byte_array_sized_new(FILE_PREFIX_LEN + header->len + 4);
     g_byte_array_append(out, (const uint8_t *)REPLAY_LOG_MAGIC, 8);
-    put_u32(out, REPLAY_LOG_FORMAT_VERSION);
-    put_u32(out, header->len);
+    le_put_u32(out, REPLAY_LOG_FORMAT_VERSION);
+    le_put_u32(out, header->len);
     g_byte_array_append(out, header->data, header->len);
-    put_u32(out, crc32c(0, header->data, header->len));
+    le_put_u32(out, crc32c(0, header->data, header->len));
     return out;
 }
 
@@ -437,12 +406,12 @@ static void chunk_header_encode(GByteArray *out, const ChunkHeader *ch)
     g_byte_array_append(out, (const uint8_t *)CHUNK_MAGIC, MAGIC_LEN);
     g_byte_array_append(out, &ch->compression, 1);
     g_byte_array_append(out, reserved, sizeof(reserved));
-    put_u32(out, ch->stored_len);
-    put_u32(out, ch->raw_len);
-    put_u64(out, ch->base_icount);
-    put_u32(out, ch->n_events);
-    put_u32(out, ch->raw_crc);
-    put_u32(out, crc32c(0, out->data + start, CHUNK_CRC_SPAN));
+    le_put_u32(out, ch->stored_len);
+    le_put_u32(out, ch->raw_len);
+    le_put_u64(out, ch->base_icount);
+    le_put_u32(out, ch->n_events);
+    le_put_u32(out, ch->raw_crc);
+    le_put_u32(out, crc32c(0, out->data + start, CHUNK_CRC_SPAN));
 }
 
 static bool writer_end_chunk(ReplayLogWriter *w, Error **errp)
@@ -630,7 +599,7 @@ static bool reader_pread(ReplayLogReader *r, uint64_t offset, void *buf, size_t 
 static bool reader_check_prefix(ReplayLogReader *r, const uint8_t *prefix,
                                 uint32_t *header_len, Error **errp)
 {
-    uint32_t version = get_u32(prefix + 8);
+    uint32_t version = le_get_u32(prefix + 8);
 
     if (memcmp(prefix, REPLAY_LOG_MAGIC, 8) != 0) {
         error_setg(errp, "%s: not a Reprise replay log (bad magic at offset 0)", r->path);
@@ -643,7 +612,7 @@ static bool reader_check_prefix(ReplayLogReader *r, const uint8_t *prefix,
                    r->path, version, REPLAY_LOG_FORMAT_VERSION);
         return false;
     }
-    *header_len = get_u32(prefix + 12);
+    *header_len = le_get_u32(prefix + 12);
     if (*header_len > REPLAY_LOG_MAX_HEADER) {
         error_setg(errp,
                    "%s: corrupt header at offset 12: length %u exceeds the limit %u",
@@ -681,7 +650,7 @@ static bool reader_read_header(ReplayLogReader *r, Error **errp)
     if (!reader_pread(r, FILE_PREFIX_LEN, header, header_len + 4ull, errp)) {
         return false;
     }
-    if (crc32c(0, header, header_len) != get_u32(header + header_len)) {
+    if (crc32c(0, header, header_len) != le_get_u32(header + header_len)) {
         error_setg(errp, "%s: corrupt header at offset %u: header CRC mismatch", r->path,
                    FILE_PREFIX_LEN + header_len);
         return false;
@@ -829,11 +798,11 @@ static int reader_check_trailer(ReplayLogReader *r, Error **errp)
 static void chunk_header_decode(const uint8_t *p, ChunkHeader *ch)
 {
     ch->compression = p[4];
-    ch->stored_len = get_u32(p + 8);
-    ch->raw_len = get_u32(p + 12);
-    ch->base_icount = get_u64(p + 16);
-    ch->n_events = get_u32(p + 24);
-    ch->raw_crc = get_u32(p + 28);
+    ch->stored_len = le_get_u32(p + 8);
+    ch->raw_len = le_get_u32(p + 12);
+    ch->base_icount = le_get_u64(p + 16);
+    ch->n_events = le_get_u32(p + 24);
+    ch->raw_crc = le_get_u32(p + 28);
 }
 
 static int reader_check_compression(ReplayLogReader *r, const ChunkHeader *ch,
@@ -865,7 +834,7 @@ static int reader_check_compression(ReplayLogReader *r, const ChunkHeader *ch,
 static int reader_check_chunk_header(ReplayLogReader *r, const uint8_t *p,
                                      const ChunkHeader *ch, Error **errp)
 {
-    if (crc32c(0, p, CHUNK_CRC_SPAN) != get_u32(p + CHUNK_CRC_SPAN)) {
+    if (crc32c(0, p, CHUNK_CRC_SPAN) != le_get_u32(p + CHUNK_CRC_SPAN)) {
         return chunk_error(r, r->chunk_offset, errp, "header CRC mismatch");
     }
     if (p[5] || p[6] || p[7]) {
@@ -1190,27 +1159,27 @@ static GArray *reader_read_index(ReplayLogReader *r, uint64_t *index_offset)
         memcmp(tail, TAIL_MAGIC, MAGIC_LEN) != 0) {
         return NULL;
     }
-    *index_offset = get_u64(tail + 4);
+    *index_offset = le_get_u64(tail + 4);
     if (*index_offset < r->next_chunk || *index_offset > r->file_size - INDEX_FIXED_LEN ||
         !reader_pread(r, *index_offset, fixed, sizeof(fixed), NULL) ||
         memcmp(fixed, INDEX_MAGIC, MAGIC_LEN) != 0) {
         return NULL;
     }
-    count = get_u32(fixed + 4);
+    count = le_get_u32(fixed + 4);
     entries_len = count * INDEX_ENTRY_LEN;
     if (*index_offset + INDEX_FIXED_LEN + entries_len + TAIL_LEN != r->file_size) {
         return NULL;
     }
     entries = g_malloc(entries_len + 4);
     if (!reader_pread(r, *index_offset + 8, entries, entries_len + 4, NULL) ||
-        crc32c(0, entries, entries_len) != get_u32(entries + entries_len)) {
+        crc32c(0, entries, entries_len) != le_get_u32(entries + entries_len)) {
         return NULL;
     }
     index = g_array_sized_new(false, false, sizeof(ChunkIndexEntry), count);
     for (uint64_t i = 0; i < count; i++) {
         const uint8_t *p = entries + i * INDEX_ENTRY_LEN;
-        ChunkIndexEntry e = {get_u64(p), get_u64(p + 8), get_u64(p + 16),
-                             get_u64(p + 24)};
+        ChunkIndexEntry e = {le_get_u64(p), le_get_u64(p + 8), le_get_u64(p + 16),
+                             le_get_u64(p + 24)};
         g_array_append_val(index, e);
     }
     return index;

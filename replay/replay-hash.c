@@ -26,6 +26,7 @@
 #include "hw/machine.h"
 #include "migration/vmstate.h"
 #include "util/leb128.h"
+#include "util/le.h"
 
 #define MAX_NAMED_PAGES 4 /* pages listed in a divergence message */
 
@@ -121,19 +122,6 @@ static char *state_name_at(Machine *m, guint i)
                    : g_strdup(dev->info->name);
 }
 
-static void put_u32(GByteArray *b, uint32_t v)
-{
-    uint8_t le[4] = {v, v >> 8, v >> 16, v >> 24};
-
-    g_byte_array_append(b, le, 4);
-}
-
-static void put_u64(GByteArray *b, uint64_t v)
-{
-    put_u32(b, (uint32_t)v);
-    put_u32(b, (uint32_t)(v >> 32));
-}
-
 static void table_compute(PageTable *t, const Machine *m)
 {
     table_prepare(t, m);
@@ -155,11 +143,11 @@ static void put_page_deltas(GByteArray *out, const Machine *m)
         }
         recorded.crc[p] = crc;
         leb128_put_u64(entries, p - next);
-        put_u32(entries, crc);
+        le_put_u32(entries, crc);
         next = p + 1;
         n++;
     }
-    put_u64(out, table_hash(&recorded));
+    le_put_u64(out, table_hash(&recorded));
     leb128_put_u64(out, n);
     g_byte_array_append(out, entries->data, entries->len);
 }
@@ -170,7 +158,7 @@ void replay_hash_put_machine(GByteArray *out, Machine *m)
     put_page_deltas(out, m);
     leb128_put_u64(out, m->devices->len + 1);
     for (guint i = 0; i <= m->devices->len; i++) {
-        put_u64(out, state_hash_at(m, i));
+        le_put_u64(out, state_hash_at(m, i));
     }
 }
 
@@ -184,16 +172,6 @@ typedef struct MachinePart {
     uint64_t n_devices;
 } MachinePart;
 
-static uint32_t get_u32(const uint8_t *p)
-{
-    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    return get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
-
 /* Checks the layout against this RAM size; false if malformed. */
 static bool parse_machine_part(const uint8_t *p, const uint8_t *end, uint64_t pages,
                                MachinePart *mp)
@@ -203,7 +181,7 @@ static bool parse_machine_part(const uint8_t *p, const uint8_t *end, uint64_t pa
     if (end - p < 8) {
         return false;
     }
-    mp->ram_hash = get_u64(p);
+    mp->ram_hash = le_get_u64(p);
     p += 8;
     if (!leb128_get_u64(&p, end, &mp->n_deltas) || mp->n_deltas > pages) {
         return false;
@@ -232,7 +210,7 @@ static void apply_deltas(const MachinePart *mp)
     for (uint64_t i = 0; i < mp->n_deltas; i++) {
         leb128_get_u64(&p, p + 10, &gap); /* checked by parse_machine_part */
         page += gap;
-        recorded.crc[page++] = get_u32(p);
+        recorded.crc[page++] = le_get_u32(p);
         p += 4;
     }
 }
@@ -270,7 +248,7 @@ static void explain_devices(Machine *m, const MachinePart *mp, GString *why)
         return;
     }
     for (guint i = 0; i <= m->devices->len; i++) {
-        if (get_u64(mp->devices + 8 * i) != state_hash_at(m, i)) {
+        if (le_get_u64(mp->devices + 8 * i) != state_hash_at(m, i)) {
             g_autofree char *name = state_name_at(m, i);
             g_string_append_printf(why, " device %s;", name);
         }

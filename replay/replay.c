@@ -23,6 +23,7 @@
 #include "replay/replay-snapshot.h"
 #include "system/runstate.h"
 #include "config-host.h"
+#include "util/le.h"
 
 #define CHECKPOINT_INTERVAL (1ull << 22) /* instructions between CPU-state checks */
 #define MACHINE_HASH_EVERY  64           /* checkpoints between RAM+device hashes */
@@ -431,26 +432,6 @@ uint64_t replay_final_hash(void)
     return replay_hash_final(machine, replay_cpu_hash());
 }
 
-static void put_u64(GByteArray *b, uint64_t v)
-{
-    uint8_t le[8];
-
-    for (int i = 0; i < 8; i++) {
-        le[i] = (uint8_t)(v >> (8 * i));
-    }
-    g_byte_array_append(b, le, 8);
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-
-    for (int i = 7; i >= 0; i--) {
-        v = (v << 8) | p[i];
-    }
-    return v;
-}
-
 static void replay_cpu_regs(uint64_t regs[CKPT_NR_REGS])
 {
     CPUX86State *env = machine->cpu;
@@ -471,10 +452,10 @@ static void replay_write_checkpoint(void)
     uint64_t regs[CKPT_NR_REGS];
 
     g_byte_array_append(b, &flags, 1);
-    put_u64(b, replay_cpu_hash());
+    le_put_u64(b, replay_cpu_hash());
     replay_cpu_regs(regs);
     for (int i = 0; i < CKPT_NR_REGS; i++) {
-        put_u64(b, regs[i]);
+        le_put_u64(b, regs[i]);
     }
     if (with_machine) {
         replay_hash_put_machine(b, machine);
@@ -512,7 +493,7 @@ static void replay_explain_regs(const uint8_t *logged, GString *out)
 
     replay_cpu_regs(regs);
     for (int i = 0; i < CKPT_NR_REGS; i++) {
-        uint64_t want = get_u64(logged + 8 * i);
+        uint64_t want = le_get_u64(logged + 8 * i);
         if (want != regs[i]) {
             g_string_append_printf(out, " %s=0x%" PRIx64 " (recorded 0x%" PRIx64 ")",
                                    reg_names[i], regs[i], want);
@@ -528,7 +509,7 @@ static bool replay_check_cpu(const ReplayEvent *ev, uint8_t flags)
 {
     g_autoptr(GString) why = g_string_new(NULL);
 
-    if (get_u64(ev->payload + 1) == replay_cpu_hash()) {
+    if (le_get_u64(ev->payload + 1) == replay_cpu_hash()) {
         return true;
     }
     if (flags & CKPT_HAS_REGS) {
@@ -772,7 +753,7 @@ static void replay_finish_record(void)
     g_autoptr(GByteArray) b = g_byte_array_new();
     Error *err = NULL;
 
-    put_u64(b, replay_final_hash());
+    le_put_u64(b, replay_final_hash());
     replay_put_event(REPLAY_EV_END, b->data, b->len);
     if (!replay_log_writer_close(writer, &err)) {
         error_report_err(err);
@@ -801,7 +782,7 @@ static void replay_finish_play(void)
         return;
     }
     if (next_ev.icount != icount.count || next_ev.len != 8 ||
-        get_u64(next_ev.payload) != replay_final_hash()) {
+        le_get_u64(next_ev.payload) != replay_final_hash()) {
         replay_diverged("the final state differs from the recording (end event at "
                         "instruction %" PRIu64 ")",
                         next_ev.icount);

@@ -6,8 +6,10 @@
  * memory, so they work while recording and replaying. Z2 (write watchpoint) is a
  * value-change watchpoint of up to 8 bytes: it stops after an instruction changed the
  * bytes, which is what gdb reports for "watch" anyway (gdb ignores writes of the same
- * value). Read and access watchpoints (Z3, Z4) need the engine to report memory reads,
- * which it does not: they get the empty reply, and gdb says it cannot set them.
+ * value). Read and access watchpoints (Z3, Z4, up to 8 bytes) are exact: the engine
+ * notes the data accesses that touch them, as it does for DR0-3 data breakpoints, and
+ * stops after the instruction that read (Z3) or read or wrote (Z4) them; the stop reply
+ * says rwatch:ADDR; or awatch:ADDR; (gdb_watch_stop_kind).
  *
  * The stub remembers what gdb inserted, so that a gdb that goes away without removing
  * its points (a dropped connection) leaves none behind.
@@ -48,7 +50,10 @@ static bool other_break_at(GDBState *s, uint64_t addr)
 static bool point_insert(GDBState *s, const GDBPoint *p, Error **errp)
 {
     bool ok = is_break(p->type) ? vm_breakpoint_insert(p->addr, errp)
-                                : vm_watchpoint_insert(p->addr, p->len, errp);
+              : p->type == Z_WRITE_WATCH
+                  ? vm_watchpoint_insert(p->addr, p->len, errp)
+                  : vm_access_watchpoint_insert(p->addr, p->len,
+                                                p->type == Z_ACCESS_WATCH, errp);
 
     if (ok && point_find(s, p) < 0) {
         g_array_append_val(s->points, *p);
@@ -64,8 +69,11 @@ static bool point_remove(GDBState *s, const GDBPoint *p)
         return false;
     }
     g_array_remove_index(s->points, (guint)i);
-    if (!is_break(p->type)) {
+    if (p->type == Z_WRITE_WATCH) {
         return vm_watchpoint_remove(p->addr, p->len);
+    }
+    if (!is_break(p->type)) {
+        return vm_access_watchpoint_remove(p->addr, p->len, p->type == Z_ACCESS_WATCH);
     }
     return other_break_at(s, p->addr) || vm_breakpoint_remove(p->addr);
 }
@@ -94,8 +102,8 @@ void gdb_handle_point(GDBState *s, const char *args, bool insert)
         gdb_reply(s, "E16");
         return;
     }
-    if (p.type == Z_READ_WATCH || p.type == Z_ACCESS_WATCH || p.type > Z_ACCESS_WATCH) {
-        gdb_reply(s, ""); /* not supported: see the top of the file */
+    if (p.type > Z_ACCESS_WATCH) {
+        gdb_reply(s, ""); /* not supported */
         return;
     }
     if (insert ? point_insert(s, &p, &err) : point_remove(s, &p)) {
@@ -104,6 +112,26 @@ void gdb_handle_point(GDBState *s, const char *args, bool insert)
     }
     error_free(err);
     gdb_reply(s, "E16");
+}
+
+/*
+ * The main loop reports the watchpoint's address, not its kind: an engine hit (read or
+ * access watchpoint) is reported before a value change, so those kinds win.
+ */
+const char *gdb_watch_stop_kind(GDBState *s, uint64_t addr)
+{
+    const char *kind = "watch";
+
+    for (guint i = 0; i < s->points->len; i++) {
+        const GDBPoint *q = &g_array_index(s->points, GDBPoint, i);
+        if (q->addr == addr && q->type == Z_ACCESS_WATCH) {
+            return "awatch";
+        }
+        if (q->addr == addr && q->type == Z_READ_WATCH) {
+            kind = "rwatch";
+        }
+    }
+    return kind;
 }
 
 void gdb_remove_all_points(GDBState *s)

@@ -27,7 +27,7 @@ typedef enum GDBRxState {
 
 /* A breakpoint or watchpoint gdb inserted: removed again when gdb goes away. */
 typedef struct GDBPoint {
-    int type; /* Z type: 0, 1 breakpoints; 2 write watchpoint */
+    int type; /* Z type: 0, 1 breakpoints; 2 write, 3 read, 4 access watchpoint */
     uint64_t addr, len;
 } GDBPoint;
 
@@ -91,6 +91,8 @@ bool gdb_write_registers(CPUX86State *env, const uint8_t *buf, size_t len, Error
 void gdb_handle_point(GDBState *s, const char *args, bool insert);
 /* gdb went away: remove what it inserted. */
 void gdb_remove_all_points(GDBState *s);
+/* "watch", "rwatch" or "awatch": the stop reply for a watchpoint at addr. */
+const char *gdb_watch_stop_kind(GDBState *s, uint64_t addr);
 
 /* --- hex helpers (commands.c) --- */
 int gdb_hex_value(char c);

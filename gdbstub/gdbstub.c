@@ -98,7 +98,8 @@ void gdb_format_stop(GDBState *s, GString *out)
 
     g_string_append_printf(out, "T%02xthread:01;", sig);
     if (ev->reason == STOP_REASON_WATCHPOINT) {
-        g_string_append_printf(out, "watch:%" PRIx64 ";", ev->addr);
+        g_string_append_printf(out, "%s:%" PRIx64 ";", gdb_watch_stop_kind(s, ev->addr),
+                               ev->addr);
     }
     g_string_append(out, stop_reason_text(s, ev));
 }

@@ -21,6 +21,8 @@
 #include "chardev/char.h"
 #include "replay/replay.h"
 #include "target/i386/cpu.h"
+#include "target/i386/access.h"
+#include "target/i386/debug.h"
 #include "migration/savevm.h"
 #include "monitor/monitor.h"
 #include "replay/replay-snapshot.h"
@@ -47,8 +49,10 @@ typedef struct ExecControl {
     bool hits_on; /* breakpoints and watchpoints apply to this run */
     MainLoopHit *hit_fn;
     void *hit_opaque;
-    GArray *breakpoints; /* uint64_t */
-    GArray *watchpoints; /* VMWatchpoint */
+    GArray *breakpoints;         /* uint64_t */
+    GArray *watchpoints;         /* VMWatchpoint */
+    GArray *access_watches;      /* struct DbgWatch: read and access watchpoints */
+    bool access_watches_changed; /* the engine's copy (cpu.h dbg_watches) is stale */
 } ExecControl;
 
 typedef struct SoonCall {
@@ -422,8 +426,13 @@ static bool watch_hit(CPUX86State *env, StopEvent *hit)
 static bool exec_check_hits(CPUX86State *env)
 {
     StopEvent hit;
+    bool engine_watch = env->dbg_hit && env->dbg_watch_hit;
 
-    if (!watch_hit(env, &hit) && !main_loop_breakpoint_here(&hit)) {
+    env->dbg_hit = env->dbg_watch_hit = false;
+    if (engine_watch) {
+        hit = (StopEvent){STOP_REASON_WATCHPOINT, icount.count, env->dbg_watch_addr};
+        watch_hit(env, &(StopEvent){0}); /* keep the value watchpoints current */
+    } else if (!watch_hit(env, &hit) && !main_loop_breakpoint_here(&hit)) {
         return false;
     }
     if (exec.hit_fn) {
@@ -437,24 +446,43 @@ static bool exec_check_hits(CPUX86State *env)
 static bool exec_watching(void)
 {
     return exec.hits_on && ((exec.breakpoints && exec.breakpoints->len) ||
-                            (exec.watchpoints && exec.watchpoints->len));
+                            (exec.watchpoints && exec.watchpoints->len) ||
+                            (exec.access_watches && exec.access_watches->len));
 }
 
 /*
- * Breakpoints alone: the engine checks them before each instruction and stops at a
- * hit (cpu.h dbg_breakpoints), at full block speed otherwise.
+ * Give the engine the read and access watchpoints that apply to this run (none while
+ * hits are off). A change flushes the TLB: pages that became watched must leave the
+ * fast path (debug.h).
+ */
+static void exec_sync_access_watches(CPUX86State *cpu)
+{
+    unsigned n = exec.hits_on && exec.access_watches ? exec.access_watches->len : 0;
+
+    cpu->dbg_watches = n ? (const struct DbgWatch *)exec.access_watches->data : NULL;
+    if (n != cpu->dbg_nwatches || (n && exec.access_watches_changed)) {
+        cpu->dbg_nwatches = n;
+        tlb_flush_all(cpu);
+    }
+    exec.access_watches_changed = false;
+}
+
+/*
+ * Breakpoints and read/access watchpoints alone: the engine checks them around each
+ * instruction and stops at a hit (cpu.h dbg_breakpoints, dbg_watches), at full block
+ * speed otherwise.
  */
 static ExecResult main_loop_exec_breakpoints(CPUX86State *cpu, int64_t budget)
 {
     ExecResult r;
 
-    cpu->dbg_breakpoints = (const uint64_t *)exec.breakpoints->data;
-    cpu->dbg_nbreakpoints = exec.breakpoints->len;
+    cpu->dbg_breakpoints =
+        exec.breakpoints ? (const uint64_t *)exec.breakpoints->data : NULL;
+    cpu->dbg_nbreakpoints = exec.breakpoints ? exec.breakpoints->len : 0;
     cpu->dbg_resume_icount = icount.count;
     r = cpu_exec(cpu, budget);
     cpu->dbg_nbreakpoints = 0;
     if (cpu->dbg_hit) {
-        cpu->dbg_hit = false;
         exec_check_hits(cpu);
         return EXEC_EXIT; /* stopped, or a recorded hit: the next turn goes on */
     }
@@ -464,6 +492,7 @@ static ExecResult main_loop_exec_breakpoints(CPUX86State *cpu, int64_t budget)
 /* Watchpoints compare the watched bytes after every instruction. */
 static ExecResult main_loop_exec(CPUX86State *cpu, int64_t budget)
 {
+    exec_sync_access_watches(cpu);
     if (!exec_watching()) {
         return cpu_exec(cpu, budget);
     }
@@ -472,11 +501,12 @@ static ExecResult main_loop_exec(CPUX86State *cpu, int64_t budget)
     }
     for (int64_t n = 0; n < budget; n++) {
         ExecResult r = cpu_exec(cpu, 1);
-        if (r != EXEC_BUDGET) {
+        bool engine_hit = cpu->dbg_hit;
+        if (r != EXEC_BUDGET && !engine_hit) {
             return r;
         }
-        if (exec_check_hits(cpu)) {
-            return EXEC_EXIT;
+        if (exec_check_hits(cpu) || engine_hit) {
+            return EXEC_EXIT; /* stopped, or a recorded hit: the next turn goes on */
         }
     }
     return EXEC_BUDGET;
@@ -528,6 +558,36 @@ bool vm_watchpoint_remove(uint64_t lin, uint64_t len)
         VMWatchpoint *wp = &g_array_index(exec.watchpoints, VMWatchpoint, i);
         if (wp->addr == lin && wp->len == len) {
             g_array_remove_index(exec.watchpoints, i);
+            return true;
+        }
+    }
+    return false;
+}
+
+bool vm_access_watchpoint_insert(uint64_t lin, uint64_t len, bool writes, Error **errp)
+{
+    struct DbgWatch w = {.addr = lin, .len = len, .writes = writes};
+
+    if (len == 0 || len > VM_WATCH_MAX_LEN) {
+        error_setg(errp, "a watchpoint covers 1 to %d bytes", VM_WATCH_MAX_LEN);
+        return false;
+    }
+    if (!exec.access_watches) {
+        exec.access_watches = g_array_new(false, false, sizeof(struct DbgWatch));
+    }
+    vm_access_watchpoint_remove(lin, len, writes);
+    g_array_append_val(exec.access_watches, w);
+    exec.access_watches_changed = true;
+    return true;
+}
+
+bool vm_access_watchpoint_remove(uint64_t lin, uint64_t len, bool writes)
+{
+    for (guint i = 0; exec.access_watches && i < exec.access_watches->len; i++) {
+        struct DbgWatch *w = &g_array_index(exec.access_watches, struct DbgWatch, i);
+        if (w->addr == lin && w->len == len && w->writes == writes) {
+            g_array_remove_index(exec.access_watches, i);
+            exec.access_watches_changed = true;
             return true;
         }
     }

@@ -103,7 +103,8 @@ exec_block(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
 
 /*
  * exec_block with single-step or breakpoints armed: a debugger breakpoint stops the
- * engine before its instruction, an instruction breakpoint faults before it,
+ * engine before its instruction, a debugger watchpoint after it, an instruction
+ * breakpoint faults before it,
  * single-step and data breakpoints trap after it (debug.h).
  */
 static __attribute__((noinline)) void
@@ -113,6 +114,7 @@ exec_block_debug(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
 
     do {
         uint32_t eflags_before;
+        env->dbg_watch_hit = false; /* a faulted instruction's watchpoint hit */
         if (unlikely(env->dbg_nbreakpoints) && debug_debugger_breakpoint_hit(env)) {
             env->dbg_hit = true; /* stop before it: the main loop reports the hit */
             env->stop_request = true;
@@ -127,6 +129,11 @@ exec_block_debug(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
         d->fn(env, d);
         env->rip = env->next_rip;
         icount.count++;
+        if (unlikely(env->dbg_watch_hit)) {
+            env->dbg_hit = true; /* stop after it (and after a #DB trap it raises) */
+            env->stop_request = true;
+            env->exit_request = true;
+        }
         debug_after_insn(env, eflags_before);
     } while (++d < end && !env->exit_request);
 }

@@ -34,7 +34,8 @@ void main_loop_call_soon(MainLoopCallFn *fn, void *opaque);
  * than a plain run). Steps and seeks ignore both. A breakpoint
  * hits when the next instruction to run is at its linear address (CS base + RIP). A
  * watchpoint hits after an instruction changed one of its bytes (a software
- * watchpoint, as gdb's: writes of the same value and reads are not seen). For
+ * watchpoint, as gdb's: writes of the same value and reads are not seen; read and
+ * access watchpoints below see every access, at block speed). For
  * watchpoints, the first instruction of an exception handler is not a boundary: the
  * engine runs it in the step that raised the exception.
  */
@@ -49,6 +50,14 @@ bool vm_breakpoint_remove(uint64_t lin);
 #define VM_WATCH_MAX_LEN 8
 bool vm_watchpoint_insert(uint64_t lin, uint64_t len, Error **errp);
 bool vm_watchpoint_remove(uint64_t lin, uint64_t len);
+/*
+ * Read (writes = false) and access (writes = true) watchpoints of 1 to 8 bytes: the
+ * engine notes every data access to them (as for DR0-3 data breakpoints, unseen by the
+ * guest) and the VM stops after the instruction that read (or wrote) one
+ * (STOP_REASON_WATCHPOINT, the watchpoint's address), at block speed otherwise.
+ */
+bool vm_access_watchpoint_insert(uint64_t lin, uint64_t len, bool writes, Error **errp);
+bool vm_access_watchpoint_remove(uint64_t lin, uint64_t len, bool writes);
 /* The breakpoints (uint64_t addresses) and watchpoints (VMWatchpoint). */
 typedef struct VMWatchpoint {
     uint64_t addr, len;

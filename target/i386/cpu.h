@@ -252,6 +252,17 @@ struct CPUX86State {
     unsigned dbg_nbreakpoints;
     uint64_t dbg_resume_icount;
     bool dbg_hit;
+    /*
+     * Debugger read and access watchpoints (gdb Z3/Z4; struct DbgWatch, debug.h), set
+     * by the main loop: a data access overlapping one sets dbg_watch_hit and
+     * dbg_watch_addr, and the engine stops after the instruction (with dbg_hit). Whoever
+     * changes the list flushes the TLB, so that their pages leave the fast path. Not
+     * guest state.
+     */
+    const struct DbgWatch *dbg_watches;
+    unsigned dbg_nwatches;
+    bool dbg_watch_hit;
+    uint64_t dbg_watch_addr;
     int exception_index; /* pending fault raised by a handler */
     int error_code;
     bool exception_has_error;

@@ -162,8 +162,40 @@ void debug_after_insn(CPUX86State *env, uint32_t eflags_before)
 
 /* --- the MMU's side --- */
 
+/* --- debugger watchpoints (not guest state: DR6 never sees them) --- */
+
+static bool dbg_page_watched(const CPUX86State *env, uint64_t page)
+{
+    for (unsigned i = 0; i < env->dbg_nwatches; i++) {
+        const struct DbgWatch *w = &env->dbg_watches[i];
+        if (ranges_overlap(w->addr, w->len, page & PAGE_MASK, PAGE_SIZE)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void dbg_check_data_access(CPUX86State *env, uint64_t lin, unsigned size,
+                                  bool write)
+{
+    if (env->dbg_watch_hit) {
+        return; /* the instruction's first hit is the one reported */
+    }
+    for (unsigned i = 0; i < env->dbg_nwatches; i++) {
+        const struct DbgWatch *w = &env->dbg_watches[i];
+        if ((!write || w->writes) && ranges_overlap(w->addr, w->len, lin, size)) {
+            env->dbg_watch_hit = true;
+            env->dbg_watch_addr = w->addr;
+            return;
+        }
+    }
+}
+
 bool debug_data_armed(const CPUX86State *env)
 {
+    if (env->dbg_nwatches) {
+        return true;
+    }
     for (int n = 0; n < 4; n++) {
         if (bp_watches_data(env, n)) {
             return true;
@@ -174,6 +206,9 @@ bool debug_data_armed(const CPUX86State *env)
 
 bool debug_page_watched(const CPUX86State *env, uint64_t page)
 {
+    if (env->dbg_nwatches && dbg_page_watched(env, page)) {
+        return true;
+    }
     for (int n = 0; n < 4; n++) {
         if (bp_watches_data(env, n) && ranges_overlap(bp_start(env, n), bp_len(env, n),
                                                       page & PAGE_MASK, PAGE_SIZE)) {
@@ -185,6 +220,9 @@ bool debug_page_watched(const CPUX86State *env, uint64_t page)
 
 void debug_check_data_access(CPUX86State *env, uint64_t lin, unsigned size, bool write)
 {
+    if (env->dbg_nwatches) {
+        dbg_check_data_access(env, lin, size, write);
+    }
     for (int n = 0; n < 4; n++) {
         if (bp_watches_data(env, n) && (write || bp_rw(env, n) == DR_RW_ACCESS) &&
             ranges_overlap(bp_start(env, n), bp_len(env, n), lin, size)) {

@@ -13,7 +13,8 @@
  *                           eflags_before = env->eflags;
  *       after rip and icount advanced: debug_after_insn(env, eflags_before);
  *   MMU: every data access that reaches guest memory (cpu_ld_lin/cpu_st_lin and the
- *       slow paths) calls debug_check_data_access() when debug_data_armed(); pages
+ *       slow paths) calls debug_check_data_access() when debug_data_gate() and
+ *       debug_data_armed(); pages
  *       for which debug_page_watched() is true get no fast-path read/write TLB tags
  *       (execute tags stay), so accesses to them reach the slow path.
  *   port I/O (io.c): cpu_in/cpu_out call debug_check_io() when a DR7 enable is set.
@@ -49,14 +50,26 @@
 enum { DR_RW_EXEC = 0, DR_RW_WRITE = 1, DR_RW_IO = 2, DR_RW_ACCESS = 3 };
 
 /*
- * Any breakpoint enabled, TF set, a debugger breakpoint, or traps a MOV SS / POP SS
- * held off (kept in debug_hits' top half; INT n after it clears TF): the exec loop
- * must call in here.
+ * Any breakpoint enabled, TF set, a debugger breakpoint or watchpoint, or traps a MOV SS
+ * / POP SS held off (kept in debug_hits' top half; INT n after it clears TF): the exec
+ * loop must call in here.
  */
 static inline bool debug_armed(const CPUX86State *env)
 {
     return ((env->eflags & TF_MASK) | (env->dr[7] & DR7_ENABLES) | env->dbg_nbreakpoints |
-            (env->debug_hits >> DEBUG_HITS_HELD_SHIFT)) != 0;
+            env->dbg_nwatches | (env->debug_hits >> DEBUG_HITS_HELD_SHIFT)) != 0;
+}
+
+/* A debugger read (writes = false) or access (writes = true) watchpoint (cpu.h). */
+struct DbgWatch {
+    uint64_t addr, len;
+    bool writes;
+};
+
+/* The MMU's cheap gate: data breakpoints or debugger watchpoints may be enabled. */
+static inline bool debug_data_gate(const CPUX86State *env)
+{
+    return ((env->dr[7] & DR7_ENABLES) | env->dbg_nwatches) != 0;
 }
 
 /* Before the instruction at CS:rip: a debugger breakpoint is there (not at resume). */
@@ -76,11 +89,14 @@ bool debug_insn_breakpoint_hit(CPUX86State *env);
  */
 void debug_after_insn(CPUX86State *env, uint32_t eflags_before);
 
-/* Some enabled breakpoint watches data (R/W or W). */
+/* Some enabled breakpoint watches data (R/W or W), or a debugger watchpoint is set. */
 bool debug_data_armed(const CPUX86State *env);
-/* The 4 KiB linear page holds (part of) an enabled data breakpoint. */
+/* The 4 KiB linear page holds (part of) an enabled data breakpoint or a debugger
+ * watchpoint. */
 bool debug_page_watched(const CPUX86State *env, uint64_t page);
-/* A data access of size bytes at linear address lin: remember matching breakpoints. */
+/* A data access of size bytes at linear address lin: remember matching breakpoints
+ * (DR6 bits, for the guest) and the first matching debugger watchpoint (dbg_watch_hit,
+ * never seen by the guest). */
 void debug_check_data_access(CPUX86State *env, uint64_t lin, unsigned size, bool write);
 
 /* Port I/O of size bytes at port (after its permission checks): remember matching

@@ -428,7 +428,7 @@ static bool tlb_may_cache(CPUX86State *env, const PageWalk *w, int access)
 /* A data breakpoint on the page: its data accesses must all reach the slow path. */
 static bool tlb_page_watched(const CPUX86State *env, uint64_t lin)
 {
-    return unlikely(env->dr[7] & DR7_ENABLES) && debug_page_watched(env, lin);
+    return unlikely(debug_data_gate(env)) && debug_page_watched(env, lin);
 }
 
 static void tlb_install(CPUX86State *env, TLBEntry *e, const PageWalk *w)
@@ -684,7 +684,7 @@ static uint64_t lin_mask(const CPUX86State *env)
 static inline void watch_data_access(CPUX86State *env, uint64_t lin, unsigned size,
                                      bool write)
 {
-    if (unlikely(env->dr[7] & DR7_ENABLES) && debug_data_armed(env)) {
+    if (unlikely(debug_data_gate(env)) && debug_data_armed(env)) {
         debug_check_data_access(env, lin, size, write);
     }
 }

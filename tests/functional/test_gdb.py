@@ -240,7 +240,7 @@ def test_interrupt_detach_reconnect(ctx):
 def test_monitor_commands_and_physical_memory(ctx):
     """monitor CMD (qRcmd) output comes back to gdb; a command that runs the VM
     replies when it stopped; Qqemu.PhyMemMode switches m packets to physical memory;
-    read and access watchpoints are refused."""
+    a read watchpoint is accepted (fetching code does not hit it)."""
     _need_gdb()
     elf = ctx.guest("paging")
     entry = _symbol(elf, "_start")
@@ -258,9 +258,71 @@ def test_monitor_commands_and_physical_memory(ctx):
     want = " ".join("0x%02x" % b for b in _elf_bytes(elf, entry, 4))
     got = re.search(r"<_start>:\s+(.*)$", out, re.M)
     check(got and got.group(1).split() == want.split(), "physical x/4xb: %s" % out)
-    check("Could not insert hardware watchpoint" in out or "Expression cannot be implemented"
-          in out, "rwatch refused: %s" % out)
+    check("Hardware read watchpoint 1" in out, "rwatch accepted: %s" % out)
+    check("Value =" not in out, "an instruction fetch is not a read: %s" % out)
     _finish(proc, 0)
+
+
+def _sink_accesses(elf, sink):
+    """(reading instruction, writing instruction): the addresses in guest_main of the
+    load and the store of sink += i."""
+    out = subprocess.run(["objdump", "-d", elf], capture_output=True, text=True).stdout
+    load = re.search(r"^\s*([0-9a-f]+):\s+8b [0-9a-f ]+\s+mov\s+0x%x,%%e" % sink, out, re.M)
+    store = re.search(r"^\s*([0-9a-f]+):\s+89 [0-9a-f ]+\s+mov\s+%%e\w+,0x%x$" % sink, out,
+                      re.M)
+    check(load and store, "no load and store of sink in %s" % elf)
+    return int(load.group(1), 16), int(store.group(1), 16)
+
+
+def _pcs(out):
+    return [int(x, 16) for x in re.findall(r"^pc=(0x[0-9a-f]+)", out, re.M)]
+
+
+@reaps
+def test_read_and_access_watchpoints(ctx):
+    """rwatch stops right after each instruction that reads the variable (not after
+    the one that writes it), awatch after each that reads or writes it."""
+    _need_gdb()
+    elf = ctx.guest("clock")
+    sink = _symbol(elf, "sink")
+    load, store = _sink_accesses(elf, sink)
+    proc, port = _start(ctx, _guest(ctx, "clock", "-S"), "rwatch")
+    pc = 'printf "pc=0x%x\\n", $pc'
+    out = _gdb(port, ["rwatch *(int*)%d" % sink, "continue", pc, "continue", pc, "delete",
+                      "awatch *(int*)%d" % sink, "continue", pc, "continue", pc, "continue",
+                      pc, "delete", "kill"], elf=elf)
+    check("Hardware read watchpoint 1" in out and "Hardware access (read/write) watchpoint 2"
+          in out, out)
+    after_load, after_store = load + 6, store + 6
+    check(_pcs(out) == [after_load, after_load, after_store, after_load, after_store],
+          "stops after the accesses (load %#x, store %#x): %s" % (load, store, out))
+    check(out.count("Value = ") >= 2, "gdb reports the watchpoint hits: %s" % out)
+    _finish(proc)
+
+
+@reaps
+def test_replay_reverse_continue_to_reads(ctx):
+    """In a replay, reverse-continue with an rwatch stops before the last read of the
+    variable, with an awatch before its last read or write; forward continue stops after
+    the next one."""
+    _need_gdb()
+    if not ctx.replay_enabled:
+        raise Skip("record/replay is disabled in this build")
+    rr = ctx.path("clock.rr")
+    _record_clock(ctx, rr)
+    elf = ctx.guest("clock")
+    sink = _symbol(elf, "sink")
+    load, store = _sink_accesses(elf, sink)
+    proc, port = _start(ctx, ["-icount", "rr=replay,rrfile=" + rr, "-serial", "null", "-S"],
+                        "replay")
+    pc = 'printf "pc=0x%x\\n", $pc'
+    out = _gdb(port, ["break puts_serial", "continue", "continue", "delete",
+                      "awatch *(int*)%d" % sink, "reverse-continue", pc, "reverse-continue", pc,
+                      "continue", pc, "delete", "rwatch *(int*)%d" % sink, "reverse-continue",
+                      pc, "continue", pc, "kill"], elf=elf)
+    check(_pcs(out) == [store, load, load + 6, load, load + 6],
+          "reverse stops before the accesses (load %#x, store %#x): %s" % (load, store, out))
+    _finish(proc)
 
 
 def _record_clock(ctx, rr, gdb_commands=None):

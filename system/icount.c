@@ -1,4 +1,5 @@
 /* Instruction counting and the virtual clock derived from it (-icount). */
+#include "system/clock.h"
 #include "system/icount.h"
 #include "replay/replay.h"
 #include "replay/replay-snapshot.h"
@@ -76,15 +77,13 @@ static bool icount_parse_rrsnapshot_number(const char *key, const char *val, Err
 
 static bool icount_parse_one(const char *key, const char *val, Error **errp)
 {
-    bool align = false;
-
     if (!strcmp(key, "shift")) {
         return icount_parse_shift(val, errp);
     } else if (!strcmp(key, "sleep")) {
         return icount_parse_onoff(key, val, &icount.sleep, errp);
     } else if (!strcmp(key, "align")) {
         /* align=on only paces the host; it never changes guest-visible state. */
-        return icount_parse_onoff(key, val, &align, errp);
+        return icount_parse_onoff(key, val, &icount.align, errp);
     } else if (!strcmp(key, "rr")) {
         return icount_parse_rr(val, errp);
     } else if (!strcmp(key, "rrsnapshot")) {
@@ -132,7 +131,38 @@ bool icount_parse_opts(const char *optarg, Error **errp)
         error_setg(errp, "-icount: rr=%s needs rrfile=FILE", rr_mode);
         return false;
     }
+    /* As QEMU: shift=auto already follows the host, and align needs the sleeps. */
+    if (icount.align && icount.auto_shift) {
+        error_setg(errp, "-icount: align=on and shift=auto are incompatible");
+        return false;
+    }
+    if (icount.align && !icount.sleep) {
+        error_setg(errp, "-icount: align=on and sleep=off are incompatible");
+        return false;
+    }
     return true;
+}
+
+#define ALIGN_SLACK_NS (10 * 1000 * 1000) /* leads below this are not worth a sleep */
+#define ALIGN_MAX_SLEEP_NS (100 * 1000 * 1000)
+
+void icount_align_host(void)
+{
+    static int64_t host_start = -1, virt_start;
+    int64_t host = host_clock_realtime_ns(), virt = icount_get_ns(), lead;
+
+    if (!icount.align) {
+        return;
+    }
+    if (host_start < 0) {
+        host_start = host;
+        virt_start = virt;
+        return;
+    }
+    lead = (virt - virt_start) - (host - host_start);
+    if (lead > ALIGN_SLACK_NS) {
+        g_usleep((gulong)(MIN(lead, ALIGN_MAX_SLEEP_NS) / 1000));
+    }
 }
 
 const char *icount_rr_mode_str(void)

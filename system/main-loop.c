@@ -323,6 +323,7 @@ static bool main_loop_turn(Machine *m, ShiftTuner *st)
         return true; /* replay: the next checkpoint applies or reports the event */
     }
     r = main_loop_exec(m->cpu, budget);
+    icount_align_host();
     if (icount.count != start) {
         exec.fresh = true;
         exec.checked = false;

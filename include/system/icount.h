@@ -14,6 +14,7 @@ typedef struct IcountState {
     bool enabled;    /* -icount given */
     bool auto_shift; /* shift=auto */
     bool sleep;      /* sleep=on: a halted CPU waits for real time to pass */
+    bool align;      /* align=on: the host waits while virtual time runs ahead */
     int shift;
     uint64_t count; /* instructions retired */
     int64_t bias;   /* ns */
@@ -33,6 +34,12 @@ static inline int64_t icount_to_ns(uint64_t n)
 {
     return (int64_t)(n << icount.shift);
 }
+
+/*
+ * align=on: if virtual time has run ahead of host time since the first call, sleep
+ * off the lead (host pacing only: nothing guest-visible changes). Main loop, per turn.
+ */
+void icount_align_host(void);
 
 /* Virtual time now. */
 int64_t icount_get_ns(void);

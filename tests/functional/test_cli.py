@@ -67,6 +67,17 @@ def test_hello_guest_and_exit_status(ctx):
     check("Hello from a Reprise guest" in out and "multiboot ok" in out, out)
 
 
+def test_icount_align(ctx):
+    _fails_naming(ctx, ["-kernel", ctx.guest("hello"), "-icount", "shift=auto,align=on"],
+                  "align", "shift=auto")
+    _fails_naming(ctx, ["-kernel", ctx.guest("hello"), "-icount", "shift=3,align=on,sleep=off"],
+                  "align", "sleep=off")
+    status, out, err = run([ctx.reprise, "-kernel", ctx.guest("hello"), "-serial", "stdio",
+                            "-device", "isa-debug-exit", "-icount", "shift=3,align=on"])
+    check(status == 1 and "Hello from a Reprise guest" in out,
+          "align=on run: %d %s %s" % (status, out, err))
+
+
 def test_selftest_matches_host(ctx):
     status, out, err = run([ctx.reprise, "-kernel", ctx.guest("selftest"), "-serial",
                             "stdio", "-device", "isa-debug-exit"])

@@ -5,8 +5,7 @@ its recording replayed five times with no input attached, with shift=auto and wi
 fixed shift.
 
 A boot takes 15-40 s here, so the two recordings run side by side and the replays
-two at a time (the machine has two cores); the fixed-shift recording is replayed once
-in make check and five times in make check-slow (REPRISE_SLOW_TESTS=1)."""
+two at a time (the machine has two cores)."""
 import os
 import random
 import subprocess
@@ -16,9 +15,7 @@ import time
 from common import ROOT, check, connect, final_hash, free_port, run
 
 BOOT_TIMEOUT = 900
-# make check replays the fixed-shift recording once; make check-slow (which sets
-# REPRISE_SLOW_TESTS=1) five times, like the shift=auto one.
-FIXED_REPLAYS = 5 if os.environ.get("REPRISE_SLOW_TESTS") == "1" else 1
+FIXED_REPLAYS = 5  # like the shift=auto recording
 PROMPT = b"reprise:/# "
 APPEND = "console=ttyS0"
 MEMORY = "256"

@@ -13,42 +13,18 @@ import gzip
 import hashlib
 import os
 import subprocess
-import threading
-import time
 
-from common import ROOT, Skip, check, connect, free_port, run
+import test_linux as linux_guest  # not "test_*": run-tests would call it
+from common import Skip, check, free_port
 
 BOOT_TIMEOUT = 600
-PROMPT = b"reprise:/# "
+PROMPT = linux_guest.PROMPT
 MARK = "@@"
 MEMORY_MIB = 4608
 
 
-class Console:
-    def __init__(self, port):
-        self.sock = connect(port, timeout=60)
-        self.out = bytearray()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        while True:
-            try:
-                data = self.sock.recv(65536)
-            except OSError:
-                return
-            if not data:
-                return
-            self.out.extend(data)
-
-    def wait_for(self, needle, start, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            pos = self.out.find(needle, start)
-            if pos >= 0:
-                return pos + len(needle)
-            time.sleep(0.05)
-        raise AssertionError("timed out waiting for %r; console ends with %r" %
-                             (needle, bytes(self.out[-300:])))
+class Console(linux_guest.Console):
+    """The console of test_linux.py, with commands whose output is fenced by markers."""
 
     def command(self, line, timeout=300):
         """Output of a command between two markers (the echo of the line excluded)."""
@@ -59,14 +35,6 @@ class Console:
         begin = self.wait_for(("\n" + MARK + "B").encode(), start, timeout)
         self.wait_for(PROMPT, end, timeout)
         return bytes(self.out[begin:end - len(MARK) - 2]).replace(b"\r\n", b"\n").strip()
-
-
-def _guest(ctx, program):
-    out = os.path.join(ctx.build, "guest")
-    status, _, err = run(["sh", os.path.join(ROOT, "scripts", "build-default-guest.sh"),
-                          out, program], timeout=900)
-    check(status == 0, "building the default guest failed: %s" % err)
-    return os.path.join(out, "vmlinuz"), os.path.join(out, "initramfs.cpio.gz")
 
 
 def _first_differences(host, guest, n=20):
@@ -92,7 +60,7 @@ def test_conformance_in_linux(ctx):
     if not os.path.exists(program):
         raise Skip("the conformance program is not built (no static glibc)")
     host = subprocess.run([program], capture_output=True, timeout=60, check=True).stdout
-    kernel, initrd = _guest(ctx, program)
+    kernel, initrd = linux_guest.default_guest(ctx.build, program)
     port = free_port()
     proc = subprocess.Popen([ctx.reprise, "-m", "%dM" % MEMORY_MIB, "-kernel", kernel, "-initrd", initrd,
                              "-append", "console=ttyS0",

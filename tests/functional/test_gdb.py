@@ -402,8 +402,8 @@ def test_replay_reverse_step_and_continue(ctx):
     _finish(proc, 0)
 
 
-# Runs inside gdb (gdb's Python); writes its findings as a Python literal.
-REVERSE_SCRIPT = r'''
+# Helpers for the scripts that run inside gdb (gdb's Python).
+GDB_PRELUDE = r'''
 import gdb, re
 
 def pc():
@@ -412,7 +412,10 @@ def pc():
 def icount():
     out = gdb.execute("monitor info replay", to_string=True)
     return int(re.search(r"instruction count = (\d+)", out).group(1))
+'''
 
+# Runs inside gdb (gdb's Python); writes its findings as a Python literal.
+REVERSE_SCRIPT = GDB_PRELUDE + r'''
 def sink():
     return int(gdb.parse_and_eval("*(unsigned int *)%(sink)d")) & 0xffffffff
 
@@ -489,16 +492,7 @@ def _record_linux_boot(ctx, rr):
     return syms
 
 
-LINUX_SCRIPT = r'''
-import gdb, re
-
-def pc():
-    return int(gdb.parse_and_eval("$pc")) & 0xffffffffffffffff
-
-def icount():
-    out = gdb.execute("monitor info replay", to_string=True)
-    return int(re.search(r"instruction count = (\d+)", out).group(1))
-
+LINUX_SCRIPT = GDB_PRELUDE + r'''
 def jiffies():
     return int(gdb.parse_and_eval("*(unsigned long *)%(jiffies)d")) & 0xffffffffffffffff
 

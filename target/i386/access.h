@@ -150,34 +150,46 @@ static ALWAYS_INLINE uint64_t seg_linear(const CPUX86State *env, int seg, uint64
     return (env->hflags & HF_CS64) ? lin : (uint32_t)lin;
 }
 
+/*
+ * The host address of size bytes at seg:off when the segment check passes and the TLB
+ * has a fast-path entry for reading (write false) or writing (write true), else NULL:
+ * then the slow path decides (faults, MMIO, watched or code pages).
+ */
+static ALWAYS_INLINE void *cpu_fast_ptr(CPUX86State *env, int seg, uint64_t off,
+                                        unsigned size, bool write)
+{
+    uint32_t ok = write ? env->seg_ok_write : env->seg_ok_read;
+
+    if (likely((ok & (1u << seg)) && off + (size - 1) <= env->seg_max[seg])) {
+        uint64_t lin = seg_linear(env, seg, off);
+        const TLBEntry *e = tlb_entry(env, lin);
+        if (likely((write ? e->tag_write : e->tag_read) ==
+                   tlb_tag_sized(env, lin, size))) {
+            return (void *)(uintptr_t)(lin + e->addend);
+        }
+    }
+    return NULL;
+}
+
 /* Load size (1, 2, 4, 8) bytes at seg:off. */
 static ALWAYS_INLINE uint64_t cpu_ld(CPUX86State *env, int seg, uint64_t off,
                                      unsigned size)
 {
-    if (likely((env->seg_ok_read & (1u << seg)) &&
-               off + (size - 1) <= env->seg_max[seg])) {
-        uint64_t lin = seg_linear(env, seg, off);
-        const TLBEntry *e = tlb_entry(env, lin);
-        if (likely(e->tag_read == tlb_tag_sized(env, lin, size))) {
-            return ld_le((const void *)(uintptr_t)(lin + e->addend), size);
-        }
-    }
-    return cpu_ld_slow(env, seg, off, size);
+    const void *p = cpu_fast_ptr(env, seg, off, size, false);
+
+    return likely(p != NULL) ? ld_le(p, size) : cpu_ld_slow(env, seg, off, size);
 }
 
 static ALWAYS_INLINE void cpu_st(CPUX86State *env, int seg, uint64_t off, unsigned size,
                                  uint64_t val)
 {
-    if (likely((env->seg_ok_write & (1u << seg)) &&
-               off + (size - 1) <= env->seg_max[seg])) {
-        uint64_t lin = seg_linear(env, seg, off);
-        const TLBEntry *e = tlb_entry(env, lin);
-        if (likely(e->tag_write == tlb_tag_sized(env, lin, size))) {
-            st_le((void *)(uintptr_t)(lin + e->addend), size, val);
-            return;
-        }
+    void *p = cpu_fast_ptr(env, seg, off, size, true);
+
+    if (likely(p != NULL)) {
+        st_le(p, size, val);
+    } else {
+        cpu_st_slow(env, seg, off, size, val);
     }
-    cpu_st_slow(env, seg, off, size, val);
 }
 
 /*
@@ -188,15 +200,9 @@ static ALWAYS_INLINE void cpu_st(CPUX86State *env, int seg, uint64_t off, unsign
 static ALWAYS_INLINE uint64_t cpu_ld_rmw(CPUX86State *env, int seg, uint64_t off,
                                          unsigned size)
 {
-    if (likely((env->seg_ok_write & (1u << seg)) &&
-               off + (size - 1) <= env->seg_max[seg])) {
-        uint64_t lin = seg_linear(env, seg, off);
-        const TLBEntry *e = tlb_entry(env, lin);
-        if (likely(e->tag_write == tlb_tag_sized(env, lin, size))) {
-            return ld_le((const void *)(uintptr_t)(lin + e->addend), size);
-        }
-    }
-    return cpu_ld_rmw_slow(env, seg, off, size);
+    const void *p = cpu_fast_ptr(env, seg, off, size, true);
+
+    return likely(p != NULL) ? ld_le(p, size) : cpu_ld_rmw_slow(env, seg, off, size);
 }
 
 /*
@@ -207,15 +213,7 @@ static ALWAYS_INLINE uint64_t cpu_ld_rmw(CPUX86State *env, int seg, uint64_t off
 static ALWAYS_INLINE void *cpu_rmw_ptr(CPUX86State *env, int seg, uint64_t off,
                                        unsigned size)
 {
-    if (likely((env->seg_ok_write & (1u << seg)) &&
-               off + (size - 1) <= env->seg_max[seg])) {
-        uint64_t lin = seg_linear(env, seg, off);
-        const TLBEntry *e = tlb_entry(env, lin);
-        if (likely(e->tag_write == tlb_tag_sized(env, lin, size))) {
-            return (void *)(uintptr_t)(lin + e->addend);
-        }
-    }
-    return NULL;
+    return cpu_fast_ptr(env, seg, off, size, true);
 }
 
 /* Effective address (segment offset) of a ModRM memory operand. */

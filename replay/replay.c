@@ -81,7 +81,7 @@ bool replay_event_is_async(unsigned kind)
 static void replay_stop_cpu(void)
 {
     if (machine && machine->cpu) {
-        machine->cpu->exit_request = true;
+        cpu_exit(machine->cpu);
     }
 }
 

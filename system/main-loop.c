@@ -69,7 +69,7 @@ void main_loop_request_checkpoint(void)
 {
     if (running_machine && running_machine->cpu) {
         running_machine->cpu->stop_request = true;
-        running_machine->cpu->exit_request = true;
+        cpu_exit(running_machine->cpu);
     }
 }
 

@@ -3,15 +3,16 @@
  * and deliver interrupts and exceptions at instruction boundaries.
  *
  * icount is exact at every instruction. The loop never runs past the budget,
- * stopping mid-block if need be, and icount.count is incremented after each
- * instruction. Batching it per block was considered and rejected: the count is read
- * directly, in the middle of instructions, by code outside the engine (RDTSC and
- * RDMSR through the virtual clock, the STI/MOV SS shadows, device models reached by
- * port I/O or MMIO, replay hooks such as RDRAND's, exception delivery), so a batched
- * count would need each of those readers to ask the engine to settle it first, and
- * one forgotten reader would be a replay divergence. The increment is a register
- * increment and a store, two host instructions of about 49 per guest instruction on
- * the bench guest (tests/bench/README.md), so exactness by construction wins.
+ * stopping mid-block if need be. Every reader of the count inside an instruction
+ * sees the number of instructions before it, but the loop stores it only where a
+ * reader can be: a generic handler (RDTSC, RDMSR, I/O, the STI/MOV SS shadows, RDRAND's
+ * replay hook...) runs through op_generic (translate.c), which stores it with rip
+ * first; a specialised handler (the common integer forms, *-fast.c) reads neither,
+ * and the places it can reach that do (raising an exception; the memory slow paths,
+ * which lead to page faults, devices and so to the clocks) call cpu_sync_insn first,
+ * computing both from env->cur_insn (cpu.h). After a block, the count is stored
+ * once. A forgotten reader would see the count at the start of its block: the
+ * contract is in cpu.h, and the specialised forms are few and each in a *-fast.c.
  *
  * Between blocks the loop does the full boundary work (free dropped blocks, leave
  * for the main loop, take an interrupt, halt) only where something can have changed:
@@ -82,23 +83,29 @@ static void exec_log_block(CPUX86State *env, const TranslationBlock *tb)
 
 /*
  * Run instructions [0, n) of tb (n >= 1); stops early when one asks for an exit.
- * rip and next_rip are constants of the block (translate.c), stored before each
- * handler so that a fault sees its own rip; only the last instruction, or one that
- * asks for an exit, can branch, so rip follows next_rip once, at the end.
+ * rip and next_rip are constants of the block (translate.c), in each Insn. The loop
+ * stores neither: it points env->cur_insn at the instruction, a generic handler's
+ * wrapper stores both, and a specialised handler reads them from its Insn (cpu.h).
+ * Only the last instruction, or one that asks for an exit, can branch, so rip is set
+ * once, at the end: from env->next_rip if that instruction leaves it there.
  */
-static inline __attribute__((always_inline)) void
+static inline __attribute__((always_inline)) const Insn *
 exec_block(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
 {
-    const Insn *d = tb->insns, *end = tb->insns + n;
-    uint64_t count = icount.count; /* handlers read icount.count, none writes it */
+    const Insn *d = tb->insns;
 
+    env->block_first = d;
+    env->block_icount = icount.count;
+    env->block_end = env->exit_request ? d + 1 : d + n; /* at least one, as always */
     do {
-        env->rip = d->rip;
-        env->next_rip = d->next_rip;
+        env->cur_insn = d;
         d->fn(env, d);
-        icount.count = ++count;
-    } while (++d < end && !env->exit_request);
-    env->rip = env->next_rip;
+    } while (++d < env->block_end); /* cpu_exit() made it NULL: stop */
+    env->cur_insn = NULL;
+    icount.count = cpu_insn_icount(env, d);
+    d--;
+    env->rip = d->sets_next_rip ? env->next_rip : d->next_rip;
+    return d;
 }
 
 /*
@@ -112,6 +119,9 @@ exec_block_debug(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
 {
     const Insn *d = tb->insns, *end = tb->insns + n;
 
+    env->block_first = d; /* for op_generic: icount.count is kept stored here */
+    env->block_icount = icount.count;
+    env->block_end = end; /* a taken side exit makes it NULL */
     do {
         uint32_t eflags_before;
         env->dbg_watch_hit = false; /* a faulted instruction's watchpoint hit */
@@ -135,7 +145,7 @@ exec_block_debug(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
             env->exit_request = true;
         }
         debug_after_insn(env, eflags_before);
-    } while (++d < end && !env->exit_request);
+    } while (++d < env->block_end && !env->exit_request); /* or a side exit */
 }
 
 /* Anything that arms debugging ends its block, so checking at block start suffices. */
@@ -212,18 +222,24 @@ static bool exec_may_chain(const CPUX86State *env, const TranslationBlock *tb,
            icount.count < stop_at;
 }
 
-/* The block that followed prev last time, if it is the one for CS:rip now. */
+/*
+ * The block that followed prev last time, if it is the one for CS:rip now; last is
+ * prev's last instruction. prev did not end with an IF_EXIT instruction, so the mode
+ * and CS are those it started with (whatever changes them is IF_EXIT: mode switches,
+ * segment loads, far branches), and the linked block was found for that same mode
+ * and CS (tb_find_next): a block of the same CS base starting at the same rip is the
+ * block for CS:rip. A dropped block or mapping bumps the epoch.
+ */
 static inline TranslationBlock *exec_next_tb(CPUX86State *env, const TBEngine *e,
-                                             TranslationBlock *prev)
+                                             TranslationBlock *prev, const Insn *last)
 {
-    uint64_t pc = (env->segs[R_CS].base + env->rip) & prev->pc_mask;
-    TranslationBlock *tb = prev->chain[pc != prev->next_pc];
+    unsigned slot = env->rip == last->next_rip ? 0 : last->exit_slot;
+    TranslationBlock *tb = prev->chain[slot];
 
-    if (likely(tb && prev->chain_epoch == e->epoch && tb->pc == pc &&
-               tb->hflags == env->hflags && tb->cs_base == env->segs[R_CS].base)) {
+    if (likely(tb && prev->chain_epoch == e->epoch && tb->insns[0].rip == env->rip)) {
         return tb;
     }
-    return tb_find_next(env, prev);
+    return tb_find_next(env, prev, slot);
 }
 
 /*
@@ -242,13 +258,14 @@ static void exec_chain(CPUX86State *env, TranslationBlock *tb, uint64_t stop_at)
         return;
     }
     for (;;) {
-        exec_block(env, tb, n);
+        const Insn *last = exec_block(env, tb, n);
+        uint64_t left;
         if (!exec_may_chain(env, tb, stop_at)) {
             return;
         }
-        tb = exec_next_tb(env, e, tb);
-        n = stop_at - icount.count < tb->ninsns ? (uint32_t)(stop_at - icount.count)
-                                                : tb->ninsns;
+        tb = exec_next_tb(env, e, tb, last);
+        left = stop_at - icount.count;
+        n = left < tb->ninsns ? (uint32_t)left : tb->ninsns;
     }
 }
 
@@ -283,6 +300,7 @@ ExecResult cpu_exec(CPUX86State *env, int64_t budget)
     env->exception_index = -1;
     if (setjmp(env->jmp_env)) {
         /* An exception; delivering it may raise another (and longjmp here again). */
+        env->cur_insn = NULL; /* raise_exception synced rip and icount */
         if (env->exception_index >= 0) {
             exec_deliver_exception(env);
         }

@@ -344,7 +344,7 @@ static void tb_invalidate(CPUX86State *env, TBEngine *e, TranslationBlock *tb)
     /* The block may be running right now: free it only between blocks. */
     g_ptr_array_add(e->graveyard, tb);
     /* The current block may have been overwritten: stop after this instruction. */
-    env->exit_request = true;
+    cpu_exit(env);
 }
 
 static bool tb_overlaps(const TranslationBlock *tb, uint64_t page, unsigned off,
@@ -563,24 +563,23 @@ TranslationBlock *tb_find(CPUX86State *env)
     return tb;
 }
 
-TranslationBlock *tb_find_next(CPUX86State *env, TranslationBlock *prev)
+TranslationBlock *tb_find_next(CPUX86State *env, TranslationBlock *prev, unsigned slot)
 {
     TBEngine *e = env->engine;
-    uint64_t pc = tb_current_pc(env);
-    int which = pc != prev->next_pc;
-    TranslationBlock *tb = prev->chain[which];
+    TranslationBlock *tb = prev->chain[slot];
 
-    if (likely(prev->chain_epoch == e->epoch && tb && tb_matches(tb, env, pc))) {
+    if (likely(prev->chain_epoch == e->epoch && tb &&
+               tb_matches(tb, env, tb_current_pc(env)))) {
         return tb;
     }
     tb = tb_find(env);
     /* tb_find may have dropped blocks (and so prev): link only if nothing moved. */
     if (!prev->invalid) {
         if (prev->chain_epoch != e->epoch) {
-            prev->chain[0] = prev->chain[1] = NULL;
+            memset(prev->chain, 0, sizeof(prev->chain));
             prev->chain_epoch = e->epoch;
         }
-        prev->chain[which] = tb;
+        prev->chain[slot] = tb;
     }
     return tb;
 }

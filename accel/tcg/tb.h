@@ -14,6 +14,13 @@
 #define TB_JMP_CACHE_BITS 12
 #define TB_JMP_CACHE_SIZE (1 << TB_JMP_CACHE_BITS)
 #define TB_CHUNK_BITS     6 /* self-modifying-code granule: 64 bytes */
+/*
+ * A block goes on past up to this many specialised conditional branches (side
+ * exits): taken, one ends the block there (it sets env->block_end to NULL).
+ */
+#define TB_MAX_SIDE_EXITS 3
+/* Chain slots: 0 the fall-through, 1 any other successor, 2.. one per side exit. */
+#define TB_CHAIN_SLOTS (2 + TB_MAX_SIDE_EXITS)
 
 typedef struct TranslationBlock TranslationBlock;
 
@@ -26,7 +33,6 @@ struct TranslationBlock {
     uint64_t phys_pc;    /* physical address of the first byte */
     uint64_t ip_mask;    /* rip wraps at the code segment's address size */
     uint64_t pc_mask;    /* linear addresses wrap at 4 GiB outside 64-bit mode */
-    uint64_t next_pc;    /* linear address of the fall-through successor */
     uint32_t ninsns;
     uint32_t size;
     uint16_t page_off[2], page_len[2]; /* the bytes the block covers on phys[i] */
@@ -35,10 +41,11 @@ struct TranslationBlock {
     TranslationBlock *hash_next;
     TranslationBlock *page_next[2]; /* other blocks on phys[0] / phys[1] */
     /*
-     * The blocks that followed this one (0: fall-through, 1: anything else), valid
+     * The blocks that followed this one, per chain slot (TB_CHAIN_SLOTS; the slot of
+     * an exit is its last instruction's exit_slot, or 0 for the fall-through), valid
      * while chain_epoch matches the engine's epoch.
      */
-    TranslationBlock *chain[2];
+    TranslationBlock *chain[TB_CHAIN_SLOTS];
     uint64_t chain_epoch;
     Insn insns[];
 };
@@ -71,8 +78,8 @@ TBEngine *tb_engine_get(CPUX86State *env);
 void tb_engine_free(CPUX86State *env);
 /* The block for the current CS:rip, translating it if needed (may fault). */
 TranslationBlock *tb_find(CPUX86State *env);
-/* The same, trying first the block that followed prev last time. */
-TranslationBlock *tb_find_next(CPUX86State *env, TranslationBlock *prev);
+/* The same, trying first the block that followed prev last time through chain slot. */
+TranslationBlock *tb_find_next(CPUX86State *env, TranslationBlock *prev, unsigned slot);
 /* Free blocks invalidated while they might still have been running. */
 void tb_reap(CPUX86State *env);
 /* Build a block (translate.c); the result is a fresh allocation. */

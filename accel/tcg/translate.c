@@ -184,6 +184,26 @@ static size_t fetch_next_page(CPUX86State *env, CodeSource *src, uint8_t *buf, s
     return 15;
 }
 
+/*
+ * A generic handler, run with env->rip, env->next_rip and icount stored as it
+ * expects; a specialised one runs without (cpu.h).
+ */
+static void op_generic(CPUX86State *env, const Insn *d)
+{
+    env->cur_insn = NULL;
+    icount.count = cpu_insn_icount(env, d);
+    env->rip = d->rip;
+    env->next_rip = d->next_rip;
+    d->impl(env, d);
+}
+
+static void bind_generic(Insn *d, InsnHandler *fn)
+{
+    d->fn = op_generic;
+    d->impl = fn;
+    d->sets_next_rip = true;
+}
+
 /* Bind d to its handler; returns the InsnDef flags (IF_EXIT for invalid ones). */
 static unsigned bind_handler(Insn *d, int rc, uint32_t hflags)
 {
@@ -191,17 +211,22 @@ static unsigned bind_handler(Insn *d, int rc, uint32_t hflags)
     const InsnDef *def;
 
     if (rc == DECODE_TOO_LONG) {
-        d->fn = op_too_long;
+        bind_generic(d, op_too_long);
         d->len = 15;
         return IF_EXIT;
     }
     def = rc == DECODE_OK ? insn_lookup(d, mode64) : NULL;
     if (!def || ((d->prefix & PFX_LOCK) && (!(def->flags & IF_LOCK) || d->mod == 3))) {
-        d->fn = op_invalid;
+        bind_generic(d, op_invalid);
         return IF_EXIT;
     }
     d->fn = def->fn;
     d->fn = insn_specialize(d, hflags);
+    if (d->fn == def->fn) {
+        bind_generic(d, def->fn);
+    } else {
+        d->sets_next_rip = (def->flags & IF_BRANCH) != 0;
+    }
     return def->flags;
 }
 
@@ -280,7 +305,7 @@ TranslationBlock *tb_translate(CPUX86State *env, uint64_t pc, uint64_t cs_base,
     TranslationBlock *tb = tb_engine_get(env)->scratch;
     CodeSource src = {.pc = pc, .phys = {0, ~0ull}};
     uint64_t off = 0;
-    unsigned flags = 0;
+    unsigned flags = 0, side_exits = 0;
 
     src.page = code_page(env, pc, &src.phys[0]);
     if (!src.page) {
@@ -293,14 +318,22 @@ TranslationBlock *tb_translate(CPUX86State *env, uint64_t pc, uint64_t cs_base,
     }
     while (tb->ninsns < TB_MAX_INSNS &&
            translate_one(env, &src, off, &tb->insns[tb->ninsns], &flags, tb)) {
-        off += tb->insns[tb->ninsns++].len;
-        if ((flags & (IF_BRANCH | IF_EXIT)) || (src.pc & ~PAGE_MASK) + off >= PAGE_SIZE) {
+        Insn *d = &tb->insns[tb->ninsns++];
+        off += d->len;
+        if ((src.pc & ~PAGE_MASK) + off >= PAGE_SIZE) {
             break;
         }
+        if (flags & (IF_BRANCH | IF_EXIT)) {
+            if (!(flags & IF_SIDE_EXIT) || (flags & IF_EXIT) || d->fn == op_generic ||
+                d->pre == d->next_rip || side_exits == TB_MAX_SIDE_EXITS) {
+                break;
+            }
+            d->exit_slot = 2 + side_exits++;
+        }
     }
+    tb->insns[tb->ninsns - 1].exit_slot = 1;
     tb->ends_with_exit = (flags & IF_EXIT) != 0;
     tb->size = (uint32_t)off;
-    tb->next_pc = (cs_base + ((env->rip + off) & tb->ip_mask)) & tb->pc_mask;
     tb->phys[1] = src.phys[1];
     tb_set_page_ranges(tb);
     return memcpy(g_malloc(sizeof(*tb) + tb->ninsns * sizeof(Insn)), tb,

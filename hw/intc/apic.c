@@ -304,7 +304,7 @@ static void apic_accept_fixed(APICState *s, uint8_t vector, bool level_triggered
 static void apic_raise_nmi(APICState *s)
 {
     s->cpu->nmi_pending = true;
-    s->cpu->exit_request = true;
+    cpu_exit(s->cpu);
 }
 
 static void apic_accept(APICState *s, uint8_t vector, bool level_triggered, int mode)
@@ -509,7 +509,7 @@ static void apic_kick_if_sooner(APICState *s, int64_t planned)
 
     if (deadline >= 0 && (planned < 0 || deadline < planned)) {
         s->cpu->stop_request = true;
-        s->cpu->exit_request = true;
+        cpu_exit(s->cpu);
     }
 }
 

@@ -221,7 +221,7 @@ static ALWAYS_INLINE uint64_t insn_ea(const CPUX86State *env, const Insn *d)
 {
     uint64_t ea = (uint64_t)(int64_t)d->disp;
     if (d->base == EA_RIP) {
-        ea += env->next_rip;
+        ea += d->next_rip;
     } else if (d->base != EA_NONE) {
         ea += env->regs[d->base];
     }

@@ -20,17 +20,28 @@ static ALWAYS_INLINE void jump_pre(CPUX86State *env, const Insn *d, bool mode64)
     env->next_rip = d->pre;
 }
 
+/* A taken Jcc may be a side exit (IF_SIDE_EXIT): the block ends here. */
+static ALWAYS_INLINE void jcc_taken(CPUX86State *env, const Insn *d, bool mode64)
+{
+    jump_pre(env, d, mode64);
+    env->block_end = NULL;
+}
+
 #define JCC_FORMS(cond)                                                                  \
     static void op_jcc##cond##_32(CPUX86State *env, const Insn *d)                       \
     {                                                                                    \
         if (cc_test_inline(env, cond)) {                                                 \
-            jump_pre(env, d, false);                                                     \
+            jcc_taken(env, d, false);                                                    \
+        } else {                                                                         \
+            env->next_rip = d->next_rip;                                                 \
         }                                                                                \
     }                                                                                    \
     static void op_jcc##cond##_64(CPUX86State *env, const Insn *d)                       \
     {                                                                                    \
         if (cc_test_inline(env, cond)) {                                                 \
-            jump_pre(env, d, true);                                                      \
+            jcc_taken(env, d, true);                                                     \
+        } else {                                                                         \
+            env->next_rip = d->next_rip;                                                 \
         }                                                                                \
     }
 

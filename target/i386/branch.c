@@ -132,7 +132,7 @@ static void op_jrcxz_Jb(CPUX86State *env, const Insn *d)
 
 /* The sixteen Jcc opcodes of a map. */
 /* clang-format off */
-#define JCC(map, op) {map, op, ANY, ANY, ANY, ANY, IF_BRANCH, op_jcc_Jz, "jcc"}
+#define JCC(map, op) {map, op, ANY, ANY, ANY, ANY, IF_BRANCH | IF_SIDE_EXIT, op_jcc_Jz, "jcc"}
 /* clang-format on */
 #define JCC2(map, op)  JCC(map, op), JCC(map, (op) + 1)
 #define JCC4(map, op)  JCC2(map, op), JCC2(map, (op) + 2)

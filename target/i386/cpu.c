@@ -164,7 +164,7 @@ void cpu_set_irq_line(CPUX86State *env, bool level)
 {
     env->irq_line = level;
     /* Deliverability changed inside an instruction: re-check at the next boundary. */
-    env->exit_request = true;
+    cpu_exit(env);
 }
 
 uint64_t cpu_x86_get_rflags(const CPUX86State *env)

@@ -1,16 +1,24 @@
 /*
  * The x86 CPU state and the interface instruction handlers are written against.
  *
- * Handlers run with env->rip at the start of the current instruction and
- * env->next_rip at its end; a branch sets next_rip. Faults longjmp out of the handler
- * (raise_exception), leaving rip at the faulting instruction, so a handler must do
- * every access that can fault before it changes registers or flags.
+ * The generic handlers (the family tables) run with env->rip at the start of the
+ * current instruction, env->next_rip at its end (a branch sets next_rip) and
+ * icount.count counting the instructions before this one. The specialised handlers
+ * (*-fast.c) run with none of the three stored, to save three stores per
+ * instruction: they read d->rip and d->next_rip, never icount, and the branches among
+ * them always set next_rip (taken or not). While one runs, env->cur_insn points at its
+ * Insn, and whatever can be reached from inside an instruction and needs rip or the
+ * count (raising an exception, the memory slow paths that lead to page faults,
+ * devices and the clocks) calls cpu_sync_insn() first. Faults longjmp out of the handler (raise_exception), leaving
+ * rip at the faulting instruction, so a handler must do every access that can fault
+ * before it changes registers or flags.
  */
 #ifndef TARGET_I386_CPU_H
 #define TARGET_I386_CPU_H
 
 #include <setjmp.h>
 #include "util/osdep.h"
+#include "system/icount.h"
 #include "system/memory.h"
 #include "target/i386/decode.h"
 
@@ -239,9 +247,20 @@ struct CPUX86State {
                             top 16 bits: traps held by MOV SS/POP SS (debug.h) */
 
     /* Execution */
-    volatile bool exit_request; /* leave the block after this instruction */
+    volatile bool exit_request; /* leave the block after this instruction: cpu_exit() */
     bool stop_request;          /* and return to the main loop */
     jmp_buf jmp_env;
+    /*
+     * The specialised handler running now (env->rip and icount not stored for it), or
+     * NULL; the first instruction of its block and icount.count before that one.
+     */
+    const Insn *cur_insn;
+    const Insn *block_first;
+    uint64_t block_icount;
+    /* The engine runs the block's instructions up to here; cpu_exit() makes it NULL. */
+    const Insn *block_end;
+    /* Always 0: what a specialised handler reads for an absent EA base or index. */
+    uint64_t zero;
     /*
      * Debugger breakpoints (gdb, monitor), set by the main loop around cpu_exec(): the
      * engine stops before running an instruction whose linear address (CS base + RIP)
@@ -295,6 +314,30 @@ uint64_t cpu_x86_get_rflags(const CPUX86State *env);
 uint64_t cpu_x86_state_hash(const CPUX86State *env);
 
 /* --- exceptions (excp.c) --- */
+/* Leave the block after the instruction running now, for the exec loop's checks. */
+static inline void cpu_exit(CPUX86State *env)
+{
+    env->exit_request = true;
+    env->block_end = NULL;
+}
+
+/* icount.count before instruction d of the block running now. */
+static inline uint64_t cpu_insn_icount(const CPUX86State *env, const Insn *d)
+{
+    return env->block_icount + (uint64_t)(d - env->block_first);
+}
+
+/* Store rip and icount of the instruction running now (see the top of this file). */
+static inline void cpu_sync_insn(CPUX86State *env)
+{
+    const Insn *d = env->cur_insn;
+
+    if (d) {
+        env->rip = d->rip;
+        icount.count = cpu_insn_icount(env, d);
+    }
+}
+
 NORETURN void raise_exception(CPUX86State *env, int vector);
 NORETURN void raise_exception_err(CPUX86State *env, int vector, int error_code);
 /* Software INT n / INT3 / INTO: returns to next_rip. */

@@ -37,6 +37,7 @@ enum { DECODE_16 = 0, DECODE_32 = 1, DECODE_64 = 2 };
 
 struct Insn {
     InsnHandler *fn;   /* filled in by the translator */
+    InsnHandler *impl; /* the generic handler fn runs (translate.c), if it is a wrapper */
     uint8_t len;       /* total length in bytes, 1..15 */
     uint8_t map;       /* MAP_* */
     uint8_t opcode;    /* last opcode byte */
@@ -60,6 +61,17 @@ struct Insn {
     int32_t disp;            /* displacement, sign-extended */
     uint64_t imm;            /* first immediate, sign-extended from its encoded size */
     uint16_t imm2; /* second immediate: ENTER's level, a far pointer's selector */
+    /*
+     * Filled in by the translator: whether the handler leaves the next rip in
+     * env->next_rip (a generic handler, or a specialised branch); if not, it is
+     * next_rip below.
+     */
+    uint8_t sets_next_rip;
+    /*
+     * Filled in by the translator: the chain slot (tb.h) of the block that follows
+     * when this instruction ends its block with rip != next_rip (a taken branch).
+     */
+    uint8_t exit_slot;
     /*
      * Filled in by the translator: rip of this instruction and of the next one (wrapped
      * to the code segment's size). A block is keyed by its linear pc and CS base, so

@@ -51,11 +51,13 @@ NORETURN static void raise_event(CPUX86State *env, int vector, bool is_soft,
 
 void raise_exception(CPUX86State *env, int vector)
 {
+    cpu_sync_insn(env);
     raise_event(env, vector, false, 0, env->rip);
 }
 
 void raise_exception_err(CPUX86State *env, int vector, int error_code)
 {
+    cpu_sync_insn(env);
     raise_event(env, vector, false, error_code, env->rip);
 }
 
@@ -422,7 +424,7 @@ static void triple_fault(CPUX86State *env, const Event *ev)
                     ev->vector, env->segs[R_CS].selector, env->rip);
     env->exception_depth = EV_NONE;
     env->halted = true;
-    env->exit_request = true;
+    cpu_exit(env);
     runstate_reset_request();
 }
 

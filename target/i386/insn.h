@@ -22,6 +22,11 @@
 #define IF_NO64   0x04 /* invalid in 64-bit mode */
 #define IF_ONLY64 0x08 /* valid only in 64-bit mode */
 #define IF_LOCK   0x10 /* LOCK prefix allowed (with a memory destination) */
+/*
+ * A conditional branch whose specialised handler, taken, ends its block (it sets
+ * env->block_end to NULL), so that the block may go on along the not-taken path.
+ */
+#define IF_SIDE_EXIT 0x20
 
 typedef struct InsnDef {
     uint8_t map;

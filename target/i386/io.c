@@ -65,5 +65,5 @@ void cpu_out(CPUX86State *env, uint16_t port, unsigned size, uint64_t val)
                     val);
     address_space_st(env->io, port, val, size);
     /* A device may have raised an interrupt or stopped the machine. */
-    env->exit_request = true;
+    cpu_exit(env);
 }

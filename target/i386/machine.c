@@ -164,7 +164,7 @@ static bool x86_cpu_post_load(void *opaque, Error **errp)
     CPUX86State *env = opaque;
 
     cpu_update_hflags(env);
-    env->exit_request = true;
+    cpu_exit(env);
     return true;
 }
 

@@ -666,7 +666,7 @@ static void st_lin_page(CPUX86State *env, uint64_t lin, unsigned size, uint64_t 
     } else {
         address_space_st(env->mem, tlb_phys_addr(e, lin), val, size);
         /* A device may have raised an interrupt or changed the memory map. */
-        env->exit_request = true;
+        cpu_exit(env);
     }
 }
 
@@ -735,6 +735,7 @@ void cpu_st_lin(CPUX86State *env, uint64_t lin, unsigned size, uint64_t val)
 
 uint64_t cpu_ld_slow(CPUX86State *env, int seg, uint64_t off, unsigned size)
 {
+    cpu_sync_insn(env); /* a fault, a device or a watchpoint may want rip */
     return ld_lin_class(env, seg_check_access(env, seg, off, size, false), size,
                         cpu_cpl(env));
 }
@@ -757,9 +758,11 @@ static uint64_t ld_page_for_write(CPUX86State *env, uint64_t lin, unsigned size,
 
 uint64_t cpu_ld_rmw_slow(CPUX86State *env, int seg, uint64_t off, unsigned size)
 {
-    uint64_t lin = seg_check_access(env, seg, off, size, true);
+    uint64_t lin, v = 0;
     unsigned cls = cpu_cpl(env);
-    uint64_t v = 0;
+
+    cpu_sync_insn(env);
+    lin = seg_check_access(env, seg, off, size, true);
 
     watch_data_access(env, lin, size, false); /* the store that follows checks W */
     if (likely(!crosses_page(lin, size))) {
@@ -797,6 +800,7 @@ static bool st_code_page_fast(CPUX86State *env, int seg, uint64_t off, unsigned 
 
 void cpu_st_slow(CPUX86State *env, int seg, uint64_t off, unsigned size, uint64_t val)
 {
+    cpu_sync_insn(env);
     if (st_code_page_fast(env, seg, off, size, val)) {
         return;
     }

@@ -32,7 +32,7 @@ static unsigned opcode_reg(const Insn *d)
         if (size == 4 && d->pre > env->segs[R_CS].limit) {                               \
             raise_exception_err(env, EXCP_GP, 0);                                        \
         }                                                                                \
-        cpu_push(env, size, env->next_rip);                                              \
+        cpu_push(env, size, d->next_rip);                                                 \
         env->next_rip = d->pre;                                                          \
     }                                                                                    \
     static void op_ret_##size(CPUX86State *env, const Insn *d)                           \

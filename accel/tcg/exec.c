@@ -6,7 +6,7 @@
  * stopping mid-block if need be. Every reader of the count inside an instruction
  * sees the number of instructions before it, but the loop stores it only where a
  * reader can be: a generic handler (RDTSC, RDMSR, I/O, the STI/MOV SS shadows, RDRAND's
- * replay hook...) runs through op_generic (translate.c), which stores it with rip
+ * replay hook...) runs through insn_run_generic (translate.c), which stores it with rip
  * first; a specialised handler (the common integer forms, *-fast.c) reads neither,
  * and the places it can reach that do (raising an exception; the memory slow paths,
  * which lead to page faults, devices and so to the clocks) call cpu_sync_insn first,
@@ -119,7 +119,7 @@ exec_block_debug(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
 {
     const Insn *d = tb->insns, *end = tb->insns + n;
 
-    env->block_first = d; /* for op_generic: icount.count is kept stored here */
+    env->block_first = d;
     env->block_icount = icount.count;
     env->block_end = end; /* a taken side exit makes it NULL */
     do {

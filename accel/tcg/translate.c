@@ -188,19 +188,19 @@ static size_t fetch_next_page(CPUX86State *env, CodeSource *src, uint8_t *buf, s
  * A generic handler, run with env->rip, env->next_rip and icount stored as it
  * expects; a specialised one runs without (cpu.h).
  */
-static void op_generic(CPUX86State *env, const Insn *d)
+void insn_run_generic(CPUX86State *env, const Insn *d)
 {
+    cpu_sync_insn(env); /* icount (the debug loop and tests keep it stored) */
     env->cur_insn = NULL;
-    icount.count = cpu_insn_icount(env, d);
     env->rip = d->rip;
     env->next_rip = d->next_rip;
-    d->impl(env, d);
+    d->generic(env, d);
 }
 
 static void bind_generic(Insn *d, InsnHandler *fn)
 {
-    d->fn = op_generic;
-    d->impl = fn;
+    d->fn = insn_run_generic;
+    d->generic = fn;
     d->sets_next_rip = true;
 }
 
@@ -220,7 +220,7 @@ static unsigned bind_handler(Insn *d, int rc, uint32_t hflags)
         bind_generic(d, op_invalid);
         return IF_EXIT;
     }
-    d->fn = def->fn;
+    d->fn = d->generic = def->fn;
     d->fn = insn_specialize(d, hflags);
     if (d->fn == def->fn) {
         bind_generic(d, def->fn);
@@ -324,7 +324,7 @@ TranslationBlock *tb_translate(CPUX86State *env, uint64_t pc, uint64_t cs_base,
             break;
         }
         if (flags & (IF_BRANCH | IF_EXIT)) {
-            if (!(flags & IF_SIDE_EXIT) || (flags & IF_EXIT) || d->fn == op_generic ||
+            if (!(flags & IF_SIDE_EXIT) || (flags & IF_EXIT) || d->fn == insn_run_generic ||
                 d->pre == d->next_rip || side_exits == TB_MAX_SIDE_EXITS) {
                 break;
             }

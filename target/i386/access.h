@@ -151,24 +151,37 @@ static ALWAYS_INLINE uint64_t seg_linear(const CPUX86State *env, int seg, uint64
 }
 
 /*
- * The host address of size bytes at seg:off when the segment check passes and the TLB
- * has a fast-path entry for reading (write false) or writing (write true), else NULL:
- * then the slow path decides (faults, MMIO, watched or code pages).
+ * Whether size bytes at seg:off pass the segment check and have a fast-path TLB entry
+ * for reading (write false) or writing (write true), with lin_mask the wrap of linear
+ * addresses in the current mode; then *p is their host address. Otherwise the slow
+ * path decides (faults, MMIO, watched or code pages).
  */
-static ALWAYS_INLINE void *cpu_fast_ptr(CPUX86State *env, int seg, uint64_t off,
-                                        unsigned size, bool write)
+static ALWAYS_INLINE bool cpu_fast_lookup(CPUX86State *env, int seg, uint64_t off,
+                                          unsigned size, bool write, uint64_t lin_mask,
+                                          void **p)
 {
     uint32_t ok = write ? env->seg_ok_write : env->seg_ok_read;
 
     if (likely((ok & (1u << seg)) && off + (size - 1) <= env->seg_max[seg])) {
-        uint64_t lin = seg_linear(env, seg, off);
+        uint64_t lin = (env->segs[seg].base + off) & lin_mask;
         const TLBEntry *e = tlb_entry(env, lin);
         if (likely((write ? e->tag_write : e->tag_read) ==
                    tlb_tag_sized(env, lin, size))) {
-            return (void *)(uintptr_t)(lin + e->addend);
+            *p = (void *)(uintptr_t)(lin + e->addend);
+            return true;
         }
     }
-    return NULL;
+    return false;
+}
+
+/* cpu_fast_lookup in the current mode: the host address, or NULL for the slow path. */
+static ALWAYS_INLINE void *cpu_fast_ptr(CPUX86State *env, int seg, uint64_t off,
+                                        unsigned size, bool write)
+{
+    uint64_t lin_mask = (env->hflags & HF_CS64) ? ~0ull : 0xffffffffull; /* seg_linear */
+    void *p;
+
+    return cpu_fast_lookup(env, seg, off, size, write, lin_mask, &p) ? p : NULL;
 }
 
 /* Load size (1, 2, 4, 8) bytes at seg:off. */
@@ -203,17 +216,6 @@ static ALWAYS_INLINE uint64_t cpu_ld_rmw(CPUX86State *env, int seg, uint64_t off
     const void *p = cpu_fast_ptr(env, seg, off, size, true);
 
     return likely(p != NULL) ? ld_le(p, size) : cpu_ld_rmw_slow(env, seg, off, size);
-}
-
-/*
- * The host address of a size-byte read-modify-write operand at seg:off when
- * cpu_ld_rmw and the cpu_st after it would both take their fast paths (one lookup
- * answers both: nothing between them changes the TLB), else NULL: then call them.
- */
-static ALWAYS_INLINE void *cpu_rmw_ptr(CPUX86State *env, int seg, uint64_t off,
-                                       unsigned size)
-{
-    return cpu_fast_ptr(env, seg, off, size, true);
 }
 
 /* Effective address (segment offset) of a ModRM memory operand. */

@@ -3,8 +3,8 @@
  * every operand size, INC and DEC at 32 and 64 bits, one handler per operation, form
  * and size. Each does what alu.c's generic handler does for that form, in the same
  * order of accesses, and records the same lazy flags (fast.h). Registers go through
- * get_reg/set_reg with a constant size (byte forms see AH..BH without REX). ADC and
- * SBB stay generic.
+ * fast_get_opnd/fast_set_opnd with a constant size (byte forms see AH..BH without
+ * REX). ADC and SBB stay generic.
  */
 #include "target/i386/fast.h"
 
@@ -36,68 +36,73 @@ static ALWAYS_INLINE void alu_set_cc(CPUX86State *env, unsigned op, unsigned siz
     env->cc_src2 = 0;
 }
 
-static ALWAYS_INLINE uint64_t alu_reg(const CPUX86State *env, const Insn *d, unsigned r,
-                                      unsigned size)
-{
-    return get_reg(env, r, size, insn_rex(d));
-}
-
-/* Register destination: r = a op b, written back unless CMP. */
+/* Register destination (FAST_RM or FAST_REG): r = a op b, written back unless CMP. */
 static ALWAYS_INLINE void alu_to_reg(CPUX86State *env, const Insn *d, unsigned op,
-                                     unsigned size, unsigned dst, uint64_t b)
+                                     unsigned size, int dst, uint64_t b)
 {
-    uint64_t r = alu_compute(op, alu_reg(env, d, dst, size), b);
+    uint64_t r = alu_compute(op, fast_get_opnd(env, d, dst, size), b);
 
     if (op != OP_CMP) {
-        set_reg(env, dst, size, insn_rex(d), r);
+        fast_set_opnd(env, d, dst, size, r);
     }
     alu_set_cc(env, op, size, r, b);
 }
 
-/* Memory destination: read (for writing, unless CMP), compute, write back. */
+/*
+ * Memory destination: read (for writing, unless CMP), compute, write back, through
+ * one TLB lookup.
+ */
 static ALWAYS_INLINE void alu_to_mem(CPUX86State *env, const Insn *d, unsigned op,
                                      unsigned size, uint64_t b)
 {
-    uint64_t ea = insn_ea(env, d);
-    void *p = op == OP_CMP ? NULL : cpu_rmw_ptr(env, d->seg, ea, size);
-    uint64_t a, r;
+    void *p;
+    uint64_t r;
 
-    if (likely(p)) {
-        r = alu_compute(op, ld_le(p, size), b);
+    if (unlikely(!fast_mem(env, d, fast_ea(env, d), size, op != OP_CMP, &p))) {
+        fast_generic(env, d);
+        return;
+    }
+    r = alu_compute(op, ld_le(p, size), b);
+    if (op != OP_CMP) {
         st_le(p, size, r);
-    } else {
-        a = op == OP_CMP ? cpu_ld(env, d->seg, ea, size)
-                         : cpu_ld_rmw(env, d->seg, ea, size);
-        r = alu_compute(op, a, b);
-        if (op != OP_CMP) {
-            cpu_st(env, d->seg, ea, size, r);
-        }
     }
     alu_set_cc(env, op, size, r, b);
+}
+
+/* Memory source, register destination. */
+static ALWAYS_INLINE void alu_from_mem(CPUX86State *env, const Insn *d, unsigned op,
+                                       unsigned size)
+{
+    uint64_t b;
+
+    if (unlikely(!fast_ld(env, d, size, &b))) {
+        fast_generic(env, d);
+        return;
+    }
+    alu_to_reg(env, d, op, size, FAST_REG, b);
 }
 
 /* The six forms of one operation at one size. */
 #define ALU_FORMS(name, op, size)                                                        \
     static void op_##name##_Ev_Gv_r##size(CPUX86State *env, const Insn *d)               \
     {                                                                                    \
-        alu_to_reg(env, d, op, size, d->rm, alu_reg(env, d, d->reg, size));              \
+        alu_to_reg(env, d, op, size, FAST_RM, fast_get_opnd(env, d, FAST_REG, size));    \
     }                                                                                    \
     static void op_##name##_Gv_Ev_r##size(CPUX86State *env, const Insn *d)               \
     {                                                                                    \
-        alu_to_reg(env, d, op, size, d->reg, alu_reg(env, d, d->rm, size));              \
+        alu_to_reg(env, d, op, size, FAST_REG, fast_get_opnd(env, d, FAST_RM, size));    \
     }                                                                                    \
     static void op_##name##_Ev_Iz_r##size(CPUX86State *env, const Insn *d)               \
     {                                                                                    \
-        alu_to_reg(env, d, op, size, d->rm, d->imm);                                     \
+        alu_to_reg(env, d, op, size, FAST_RM, d->imm);                                   \
     }                                                                                    \
     static void op_##name##_Ev_Gv_m##size(CPUX86State *env, const Insn *d)               \
     {                                                                                    \
-        alu_to_mem(env, d, op, size, alu_reg(env, d, d->reg, size));                     \
+        alu_to_mem(env, d, op, size, fast_get_opnd(env, d, FAST_REG, size));             \
     }                                                                                    \
     static void op_##name##_Gv_Ev_m##size(CPUX86State *env, const Insn *d)               \
     {                                                                                    \
-        uint64_t b = cpu_ld(env, d->seg, insn_ea(env, d), size);                         \
-        alu_to_reg(env, d, op, size, d->reg, b);                                         \
+        alu_from_mem(env, d, op, size);                                                  \
     }                                                                                    \
     static void op_##name##_Ev_Iz_m##size(CPUX86State *env, const Insn *d)               \
     {                                                                                    \
@@ -143,24 +148,36 @@ static ALWAYS_INLINE void test_set_cc(CPUX86State *env, unsigned size, uint64_t 
     env->cc_src = 0;
 }
 
+static ALWAYS_INLINE void test_mem(CPUX86State *env, const Insn *d, unsigned size,
+                                   uint64_t b)
+{
+    uint64_t a;
+
+    if (unlikely(!fast_ld(env, d, size, &a))) {
+        fast_generic(env, d);
+        return;
+    }
+    test_set_cc(env, size, a & b);
+}
+
 #define TEST_FORMS(size)                                                                 \
     static void op_test_Ev_Gv_r##size(CPUX86State *env, const Insn *d)                   \
     {                                                                                    \
         test_set_cc(env, size,                                                           \
-                    alu_reg(env, d, d->rm, size) & alu_reg(env, d, d->reg, size));       \
+                    fast_get_opnd(env, d, FAST_RM, size) &                               \
+                        fast_get_opnd(env, d, FAST_REG, size));                          \
     }                                                                                    \
     static void op_test_Ev_Iz_r##size(CPUX86State *env, const Insn *d)                   \
     {                                                                                    \
-        test_set_cc(env, size, alu_reg(env, d, d->rm, size) & d->imm);                   \
+        test_set_cc(env, size, fast_get_opnd(env, d, FAST_RM, size) & d->imm);           \
     }                                                                                    \
     static void op_test_Ev_Gv_m##size(CPUX86State *env, const Insn *d)                   \
     {                                                                                    \
-        uint64_t a = cpu_ld(env, d->seg, insn_ea(env, d), size);                         \
-        test_set_cc(env, size, a &alu_reg(env, d, d->reg, size));                        \
+        test_mem(env, d, size, fast_get_opnd(env, d, FAST_REG, size));                   \
     }                                                                                    \
     static void op_test_Ev_Iz_m##size(CPUX86State *env, const Insn *d)                   \
     {                                                                                    \
-        test_set_cc(env, size, cpu_ld(env, d->seg, insn_ea(env, d), size) & d->imm);     \
+        test_mem(env, d, size, d->imm);                                                  \
     }
 
 TEST_FORMS(1)
@@ -183,36 +200,53 @@ static InsnHandler *const test_forms[4][F_NB] = {
 
 /* --- INC / DEC: CF is kept in cc_src (alu.c set_cc_incdec) --- */
 
-static ALWAYS_INLINE void incdec_reg(CPUX86State *env, unsigned r, unsigned size,
-                                     bool dec)
+static ALWAYS_INLINE void incdec_commit(CPUX86State *env, unsigned size, bool dec,
+                                        uint64_t v, uint64_t cf)
 {
-    uint64_t cf = fast_carry(env);
+    env->cc_op = (dec ? CC_OP_DEC : CC_OP_INC) + fast_cc_size(size);
+    env->cc_dst = v & fast_mask(size);
+    env->cc_src = cf;
+}
+
+/* After a record fast_carry leaves: the full cc_compute_c, out of line. */
+static FAST_SLOW_PATH void incdec_reg_slow(CPUX86State *env, unsigned r, unsigned size,
+                                           bool dec)
+{
+    uint64_t cf = cc_compute_c(env);
     uint64_t v = (env->regs[r] + (dec ? -1 : 1)) & fast_mask(size);
 
     env->regs[r] = v; /* 32-bit writes zero-extend */
-    env->cc_op = (dec ? CC_OP_DEC : CC_OP_INC) + fast_cc_size(size);
-    env->cc_dst = v;
-    env->cc_src = cf;
+    incdec_commit(env, size, dec, v, cf);
+}
+
+static ALWAYS_INLINE void incdec_reg(CPUX86State *env, unsigned r, unsigned size,
+                                     bool dec)
+{
+    uint64_t cf, v;
+
+    if (unlikely(!fast_carry(env, &cf))) {
+        incdec_reg_slow(env, r, size, dec);
+        return;
+    }
+    v = (env->regs[r] + (dec ? -1 : 1)) & fast_mask(size);
+    env->regs[r] = v; /* 32-bit writes zero-extend */
+    incdec_commit(env, size, dec, v, cf);
 }
 
 static ALWAYS_INLINE void incdec_mem(CPUX86State *env, const Insn *d, unsigned size,
                                      bool dec)
 {
-    uint64_t cf = fast_carry(env);
-    uint64_t ea = insn_ea(env, d);
-    void *p = cpu_rmw_ptr(env, d->seg, ea, size);
-    uint64_t v;
+    uint64_t cf, v;
+    void *p;
 
-    if (likely(p)) {
-        v = ld_le(p, size) + (dec ? -1 : 1);
-        st_le(p, size, v);
-    } else {
-        v = cpu_ld_rmw(env, d->seg, ea, size) + (dec ? -1 : 1);
-        cpu_st(env, d->seg, ea, size, v);
+    if (unlikely(!fast_carry(env, &cf) ||
+                 !fast_mem(env, d, fast_ea(env, d), size, true, &p))) {
+        fast_generic(env, d);
+        return;
     }
-    env->cc_op = (dec ? CC_OP_DEC : CC_OP_INC) + fast_cc_size(size);
-    env->cc_dst = v & fast_mask(size);
-    env->cc_src = cf;
+    v = ld_le(p, size) + (dec ? -1 : 1);
+    st_le(p, size, v);
+    incdec_commit(env, size, dec, v, cf);
 }
 
 #define INCDEC_FORMS(size)                                                               \
@@ -329,6 +363,9 @@ static InsnHandler *alu_specialize(Insn *d, uint32_t hflags)
     } else if ((form = test_form(d, &size)) >= 0) {
         fn = test_forms[cc_size_idx(size)][form];
     }
-    return fn ? fn : incdec_specialize(d, (hflags & HF_CS64) != 0);
+    if (!fn) {
+        fn = incdec_specialize(d, (hflags & HF_CS64) != 0);
+    }
+    return fast_bind(d, hflags, fn);
 }
 INSN_SPECIALIZER(alu_specialize)

@@ -37,7 +37,6 @@ enum { DECODE_16 = 0, DECODE_32 = 1, DECODE_64 = 2 };
 
 struct Insn {
     InsnHandler *fn;   /* filled in by the translator */
-    InsnHandler *impl; /* the generic handler fn runs (translate.c), if it is a wrapper */
     uint8_t len;       /* total length in bytes, 1..15 */
     uint8_t map;       /* MAP_* */
     uint8_t opcode;    /* last opcode byte */
@@ -81,6 +80,26 @@ struct Insn {
     uint64_t next_rip;
     /* Set by a specialiser (insn.h) for its handler: a branch target, an address. */
     uint64_t pre;
+    /*
+     * The generic handler (the family tables' row), set by the translator: fn when no
+     * specialiser took the instruction is insn_run_generic, which runs it, and a
+     * specialised handler runs it for whatever its fast path leaves (a TLB miss, a
+     * segment check, a rare lazy-flag record).
+     */
+    InsnHandler *generic;
+    /*
+     * Set by the integer specialisers (fast.h, fast_bind): the memory operand's
+     * shape, so that its offset is (base + (index << scale) + ea_disp) & ea_mask
+     * without branches: ea_base and ea_index are byte offsets into CPUX86State of the
+     * registers, or of its always-zero field when absent; ea_disp has a RIP-relative
+     * target folded in.
+     */
+    uint64_t ea_disp;
+    uint64_t ea_mask;
+    uint64_t lin_mask; /* linear addresses wrap at 4 GiB outside 64-bit mode */
+    uint16_t ea_base, ea_index;
+    /* Byte offsets into CPUX86State of ModRM.rm and ModRM.reg as byte registers. */
+    uint16_t rm_byte, reg_byte;
 };
 
 enum {

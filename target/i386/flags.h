@@ -81,42 +81,101 @@ void cpu_set_eflags(CPUX86State *env, uint32_t val, uint32_t mask);
 bool cc_test(const CPUX86State *env, unsigned cond);
 
 /*
- * cc_test for a condition known at compile time, inlined: after CMP/SUB the operands
- * are compared directly; ZF and SF come from cc_dst after anything but CC_OP_EFLAGS;
- * after a logic operation CF = OF = 0. The rest goes to cc_test.
+ * 64 minus the operand width of record op (56, 48, 32, 0). Shifted left by it, an
+ * operand keeps only its own bits, at the top: it is zero iff they are, its sign is
+ * bit 63, and unsigned and signed comparisons keep their order. A table: cheaper
+ * than building the mask from the width.
  */
-static inline __attribute__((always_inline)) bool cc_test_inline(const CPUX86State *env,
-                                                                 unsigned cond)
+static inline __attribute__((always_inline)) unsigned cc_unused_bits(unsigned op)
 {
-    unsigned op = env->cc_op, bits = 8u << (op & 3), top = bits - 1;
-    uint64_t mask = ~0ull >> (64 - bits);
+    static const uint8_t unused[4] = {56, 48, 32, 0};
+
+    return unused[op & 3];
+}
+
+/*
+ * cc_test for a condition known at compile time, inline where it is cheap: after
+ * CMP/SUB the operands are compared directly; ZF and SF come from cc_dst after
+ * anything but CC_OP_EFLAGS, and from cc_src after that; after a logic operation
+ * CF = OF = 0. False for the rest, which need cc_test: a caller that leaves them to
+ * a helper out of line (a tail call) saves no registers on its fast path.
+ */
+static inline __attribute__((always_inline)) bool cc_test_try(const CPUX86State *env,
+                                                              unsigned cond, bool *out)
+{
+    unsigned op = env->cc_op, unused = cc_unused_bits(op);
+    uint64_t r = env->cc_dst << unused;
     unsigned kind = cond >> 1;
     bool holds;
 
     if (kind == 2 || kind == 4) { /* ZF, SF: the result's, after any record */
-        uint64_t r = env->cc_dst & mask;
         if (op == CC_OP_EFLAGS) {
-            return cc_test(env, cond);
+            holds = env->cc_src & (kind == 2 ? CC_Z : CC_S);
+        } else {
+            holds = kind == 2 ? r == 0 : (int64_t)r < 0;
         }
-        holds = kind == 2 ? r == 0 : (r >> top) & 1;
     } else if ((op & ~3u) == CC_OP_SUB && kind != 0 && kind != 5) {
-        uint64_t b = env->cc_src & mask, a = (env->cc_dst + b) & mask;
-        int64_t sa = (int64_t)(a << (63 - top)), sb = (int64_t)(b << (63 - top));
-        holds = kind == 1 ? a < b : kind == 3 ? a <= b : kind == 6 ? sa < sb : sa <= sb;
+        uint64_t b = env->cc_src << unused, a = r + b; /* a - b = the result */
+        holds = kind == 1   ? a < b
+                : kind == 3 ? a <= b
+                : kind == 6 ? (int64_t)a < (int64_t)b
+                            : (int64_t)a <= (int64_t)b;
     } else if ((op & ~3u) == CC_OP_LOGIC && kind != 5) {
-        uint64_t r = env->cc_dst & mask;
-        bool zf = r == 0, sf = (r >> top) & 1;
+        bool zf = r == 0, sf = (int64_t)r < 0;
         holds = kind <= 1 ? false : kind == 3 ? zf : kind == 6 ? sf : zf || sf;
     } else {
-        return cc_test(env, cond);
+        return false;
     }
-    return holds ^ (cond & 1);
+    *out = holds ^ (cond & 1);
+    return true;
+}
+
+/* cc_test for a condition known at compile time: cc_test_try, else cc_test. */
+static inline __attribute__((always_inline)) bool cc_test_inline(const CPUX86State *env,
+                                                                 unsigned cond)
+{
+    bool holds;
+
+    return cc_test_try(env, cond, &holds) ? holds : cc_test(env, cond);
 }
 
 /* Parity of the low byte: 1 if even number of bits (PF). */
 static inline uint32_t parity8(uint64_t v)
 {
     return !__builtin_parity((unsigned)(v & 0xff));
+}
+
+/*
+ * SF, ZF, AF and PF as cc_compute_all computes them (with CF = OF = 0), inline, for
+ * every record but ADC and SBB; false for those. For IMUL, which keeps them.
+ */
+static inline __attribute__((always_inline)) bool cc_szap_inline(const CPUX86State *env,
+                                                                 uint32_t *flags)
+{
+    unsigned op = env->cc_op, kind = op & ~3u;
+    uint64_t dst = env->cc_dst, src = env->cc_src, top = dst << cc_unused_bits(op);
+    uint32_t af;
+
+    /* The most common records before an IMUL first: CMP, ADD. */
+    if (kind == CC_OP_SUB) {
+        af = ((dst + src) ^ src ^ dst) & CC_A; /* first operand = dst + src */
+    } else if (kind == CC_OP_ADD) {
+        af = ((dst - src) ^ src ^ dst) & CC_A; /* first operand = dst - src */
+    } else if (kind == CC_OP_LOGIC || kind == CC_OP_MUL) {
+        af = 0;
+    } else if (kind == CC_OP_EFLAGS) {
+        *flags = src & (CC_S | CC_Z | CC_A | CC_P);
+        return true;
+    } else if (kind == CC_OP_INC || kind == CC_OP_DEC) {
+        af = (dst & 0xf) == (kind == CC_OP_INC ? 0 : 0xf) ? CC_A : 0;
+    } else if (kind == CC_OP_SHL || kind == CC_OP_SAR || kind == CC_OP_SHR) {
+        af = CC_A;
+    } else {
+        return false;
+    }
+    *flags = af | (top == 0) * CC_Z | ((uint32_t)(top >> 56) & CC_S) |
+             (__builtin_parity(dst & 0xff) ^ 1) * CC_P;
+    return true;
 }
 
 #endif

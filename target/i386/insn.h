@@ -80,5 +80,11 @@ void insn_specializer_register(InsnSpecializerEntry *e);
     }
 /* The specialised handler for d (decoded and bound in mode hflags), or d->fn. */
 InsnHandler *insn_specialize(Insn *d, uint32_t hflags);
+/*
+ * Run d's generic handler (d->generic) as generic handlers expect, with env->rip,
+ * env->next_rip and icount stored (cpu.h): the handler of every instruction no
+ * specialiser took, and what a specialised one falls back to.
+ */
+void insn_run_generic(CPUX86State *env, const Insn *d);
 
 #endif

@@ -10,16 +10,27 @@ static bool is_mem(const Insn *d)
     return d->has_modrm && d->mod != 3;
 }
 
-static ALWAYS_INLINE uint64_t ld_mem(CPUX86State *env, const Insn *d, unsigned size)
+/* Store v to d's memory operand, or run the whole instruction by its generic handler. */
+static ALWAYS_INLINE void st_mem(CPUX86State *env, const Insn *d, unsigned size,
+                                 uint64_t v)
 {
-    return cpu_ld(env, d->seg, insn_ea(env, d), size);
+    if (unlikely(!fast_st(env, d, size, v))) {
+        fast_generic(env, d);
+    }
 }
 
-/* A byte or word source operand: register forms see AH..BH without REX. */
-static ALWAYS_INLINE uint64_t ld_small_rm(CPUX86State *env, const Insn *d, unsigned size,
-                                          bool mem)
+/*
+ * Load d's memory operand into *v; false: the generic handler has run the whole
+ * instruction, and the caller must return.
+ */
+static ALWAYS_INLINE bool ld_mem(CPUX86State *env, const Insn *d, unsigned size,
+                                 uint64_t *v)
 {
-    return mem ? ld_mem(env, d, size) : get_reg(env, d->rm, size, insn_rex(d));
+    if (unlikely(!fast_ld(env, d, size, v))) {
+        fast_generic(env, d);
+        return false;
+    }
+    return true;
 }
 
 static ALWAYS_INLINE uint64_t sext_from(uint64_t v, unsigned size)
@@ -29,38 +40,40 @@ static ALWAYS_INLINE uint64_t sext_from(uint64_t v, unsigned size)
                        : (uint64_t)(int64_t)(int32_t)v;
 }
 
-/* Registers through get_reg/set_reg with a constant size: byte forms see AH..BH. */
+/* Registers through fast_get_opnd/fast_set_opnd: byte forms see AH..BH without REX. */
 #define MOV_FORMS(size)                                                                  \
     static void op_mov_Ev_Gv_r##size(CPUX86State *env, const Insn *d)                    \
     {                                                                                    \
-        set_reg(env, d->rm, size, insn_rex(d), get_reg(env, d->reg, size, insn_rex(d))); \
+        fast_set_opnd(env, d, FAST_RM, size, fast_get_opnd(env, d, FAST_REG, size));     \
     }                                                                                    \
     static void op_mov_Ev_Gv_m##size(CPUX86State *env, const Insn *d)                    \
     {                                                                                    \
-        uint64_t v = get_reg(env, d->reg, size, insn_rex(d));                            \
-        cpu_st(env, d->seg, insn_ea(env, d), size, v);                                   \
+        st_mem(env, d, size, fast_get_opnd(env, d, FAST_REG, size));                     \
     }                                                                                    \
     static void op_mov_Gv_Ev_r##size(CPUX86State *env, const Insn *d)                    \
     {                                                                                    \
-        set_reg(env, d->reg, size, insn_rex(d), get_reg(env, d->rm, size, insn_rex(d))); \
+        fast_set_opnd(env, d, FAST_REG, size, fast_get_opnd(env, d, FAST_RM, size));     \
     }                                                                                    \
     static void op_mov_Gv_Ev_m##size(CPUX86State *env, const Insn *d)                    \
     {                                                                                    \
-        set_reg(env, d->reg, size, insn_rex(d), ld_mem(env, d, size));                   \
+        uint64_t v;                                                                      \
+        if (ld_mem(env, d, size, &v)) {                                                  \
+            fast_set_opnd(env, d, FAST_REG, size, v);                                    \
+        }                                                                                \
     }                                                                                    \
     static void op_mov_Ev_Iz_r##size(CPUX86State *env, const Insn *d)                    \
     {                                                                                    \
-        set_reg(env, d->rm, size, insn_rex(d), d->imm);                                  \
+        fast_set_opnd(env, d, FAST_RM, size, d->imm);                                    \
     }                                                                                    \
     static void op_mov_Ev_Iz_m##size(CPUX86State *env, const Insn *d)                    \
     {                                                                                    \
-        cpu_st(env, d->seg, insn_ea(env, d), size, d->imm);                              \
+        st_mem(env, d, size, d->imm);                                                    \
     }
 
 #define LEA_FORM(size)                                                                   \
     static void op_lea_Gv_M##size(CPUX86State *env, const Insn *d)                       \
     {                                                                                    \
-        set_reg(env, d->reg, size, true, insn_ea(env, d));                               \
+        set_reg(env, d->reg, size, true, fast_ea(env, d));                               \
     }
 
 MOV_FORMS(1)
@@ -75,19 +88,25 @@ LEA_FORM(8)
 #define MOVX_FORMS(name, ext, src)                                                       \
     static void op_##name##_r4(CPUX86State *env, const Insn *d)                          \
     {                                                                                    \
-        fast_set(env, d->reg, 4, ext(ld_small_rm(env, d, src, false), src));             \
+        fast_set(env, d->reg, 4, ext(fast_get_opnd(env, d, FAST_RM, src), src));         \
     }                                                                                    \
     static void op_##name##_m4(CPUX86State *env, const Insn *d)                          \
     {                                                                                    \
-        fast_set(env, d->reg, 4, ext(ld_small_rm(env, d, src, true), src));              \
+        uint64_t v;                                                                      \
+        if (ld_mem(env, d, src, &v)) {                                                   \
+            fast_set(env, d->reg, 4, ext(v, src));                                       \
+        }                                                                                \
     }                                                                                    \
     static void op_##name##_r8(CPUX86State *env, const Insn *d)                          \
     {                                                                                    \
-        fast_set(env, d->reg, 8, ext(ld_small_rm(env, d, src, false), src));             \
+        fast_set(env, d->reg, 8, ext(fast_get_opnd(env, d, FAST_RM, src), src));         \
     }                                                                                    \
     static void op_##name##_m8(CPUX86State *env, const Insn *d)                          \
     {                                                                                    \
-        fast_set(env, d->reg, 8, ext(ld_small_rm(env, d, src, true), src));              \
+        uint64_t v;                                                                      \
+        if (ld_mem(env, d, src, &v)) {                                                   \
+            fast_set(env, d->reg, 8, ext(v, src));                                       \
+        }                                                                                \
     }
 
 #define ZEXT(v, size) (v)
@@ -152,38 +171,54 @@ static InsnHandler *mov_specialize(Insn *d, uint32_t hflags)
     bool mode64 = (hflags & HF_CS64) != 0;
     int si = fast_size_idx(d->opsize);
     int row = movx_row(d, mode64);
+    unsigned size;
 
     if (row >= 0) {
-        return si >= 0 ? movx_forms[row][si][is_mem(d)] : NULL;
+        return si >= 0 ? fast_bind(d, hflags, movx_forms[row][si][is_mem(d)]) : NULL;
     }
     row = d->map == MAP_NONE ? mov_row(d) : -1;
     if (row < 0) {
         return NULL;
     }
-    return mov_forms[row][cc_size_idx((d->opcode & 1) || row == 3 ? d->opsize : 1)]
-                    [is_mem(d)];
+    size = (d->opcode & 1) || row == 3 ? d->opsize : 1;
+    return fast_bind(d, hflags, mov_forms[row][cc_size_idx(size)][is_mem(d)]);
 }
 INSN_SPECIALIZER(mov_specialize)
 
 /* --- CMOVcc and SETcc with the condition fixed (cc_test_inline) --- */
 
-/* The source is read whatever the condition; a 32-bit CMOV always zero-extends. */
+/*
+ * The source is read whatever the condition; a 32-bit CMOV always zero-extends. A
+ * condition cc_test_try leaves runs the generic handler, before anything changed.
+ */
 static ALWAYS_INLINE void cmov(CPUX86State *env, const Insn *d, unsigned cond,
                                unsigned size, bool mem)
 {
-    uint64_t v = mem ? ld_mem(env, d, size) : env->regs[d->rm];
+    uint64_t v;
+    bool holds;
 
-    fast_set(env, d->reg, size, cc_test_inline(env, cond) ? v : env->regs[d->reg]);
+    if (unlikely(!cc_test_try(env, cond, &holds))) {
+        fast_generic(env, d);
+        return;
+    }
+    if (!mem) {
+        v = env->regs[d->rm];
+    } else if (!ld_mem(env, d, size, &v)) {
+        return;
+    }
+    fast_set(env, d->reg, size, holds ? v : env->regs[d->reg]);
 }
 
 static ALWAYS_INLINE void setcc(CPUX86State *env, const Insn *d, unsigned cond, bool mem)
 {
-    bool holds = cc_test_inline(env, cond);
+    bool holds;
 
-    if (mem) {
-        cpu_st(env, d->seg, insn_ea(env, d), 1, holds);
+    if (unlikely(!cc_test_try(env, cond, &holds))) {
+        fast_generic(env, d);
+    } else if (mem) {
+        st_mem(env, d, 1, holds);
     } else {
-        set_reg(env, d->rm, 1, insn_rex(d), holds);
+        fast_set_opnd(env, d, FAST_RM, 1, holds);
     }
 }
 
@@ -263,10 +298,10 @@ static InsnHandler *cc_specialize(Insn *d, uint32_t hflags)
         return NULL;
     }
     if ((d->opcode & 0xf0) == 0x40 && si >= 0) {
-        return cmov_forms[d->opcode & 15][si][is_mem(d)];
+        return fast_bind(d, hflags, cmov_forms[d->opcode & 15][si][is_mem(d)]);
     }
     if ((d->opcode & 0xf0) == 0x90) {
-        return setcc_forms[d->opcode & 15][is_mem(d)];
+        return fast_bind(d, hflags, setcc_forms[d->opcode & 15][is_mem(d)]);
     }
     return NULL;
 }

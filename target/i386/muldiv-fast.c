@@ -1,15 +1,34 @@
 /*
  * Specialised two- and three-operand IMUL (muldiv.c) with 32- and 64-bit operands:
  * the truncated product in the register, CF = OF = "the product does not fit",
- * recorded eagerly as muldiv.c's set_mul_flags does.
+ * recorded eagerly as muldiv.c's set_mul_flags does. That record keeps SF, ZF, AF and
+ * PF of the one before, computed inline (cc_szap_inline) for all records but ADC/SBB.
  */
 #include "target/i386/fast.h"
+
+/* cc_set_flags(env, CF|OF or 0, CC_C | CC_O), with the other flags (keep) known. */
+static ALWAYS_INLINE void imul_commit(CPUX86State *env, unsigned reg, uint64_t lo,
+                                      bool overflow, uint32_t keep)
+{
+    env->regs[reg] = lo;
+    env->cc_src = keep | (overflow ? CC_C | CC_O : 0);
+    env->cc_dst = 0;
+    env->cc_op = CC_OP_EFLAGS;
+}
+
+/* After a record cc_szap_inline leaves (ADC, SBB): cc_compute_all, out of line. */
+static FAST_SLOW_PATH void imul_commit_slow(CPUX86State *env, unsigned reg, uint64_t lo,
+                                            bool overflow)
+{
+    imul_commit(env, reg, lo, overflow, cc_compute_all(env) & ~(uint32_t)(CC_C | CC_O));
+}
 
 static ALWAYS_INLINE void imul_to_reg(CPUX86State *env, const Insn *d, unsigned size,
                                       uint64_t a, uint64_t b)
 {
     bool overflow;
     uint64_t lo;
+    uint32_t keep;
 
     if (size == 8) {
         __int128 p = (__int128)(int64_t)a * (int64_t)b;
@@ -20,12 +39,26 @@ static ALWAYS_INLINE void imul_to_reg(CPUX86State *env, const Insn *d, unsigned 
         lo = (uint32_t)p;
         overflow = p != (int64_t)(int32_t)p;
     }
-    env->regs[d->reg] = lo;
-    /* cc_set_flags(env, CF|OF or 0, CC_C | CC_O), without its generic mask test */
-    env->cc_src =
-        (cc_compute_all(env) & ~(uint32_t)(CC_C | CC_O)) | (overflow ? CC_C | CC_O : 0);
-    env->cc_dst = 0;
-    env->cc_op = CC_OP_EFLAGS;
+    if (unlikely(!cc_szap_inline(env, &keep))) {
+        imul_commit_slow(env, d->reg, lo, overflow);
+        return;
+    }
+    imul_commit(env, d->reg, lo, overflow, keep);
+}
+
+/* Gv,Ev or Gv,Ev,Iz with Ev in memory: Ev on the fast path, or the generic handler. */
+static ALWAYS_INLINE void imul_mem(CPUX86State *env, const Insn *d, unsigned size,
+                                   bool with_imm)
+{
+    uint64_t v;
+
+    if (unlikely(!fast_ld(env, d, size, &v))) {
+        fast_generic(env, d);
+    } else if (with_imm) {
+        imul_to_reg(env, d, size, v, d->imm);
+    } else {
+        imul_to_reg(env, d, size, env->regs[d->reg], v);
+    }
 }
 
 #define IMUL_FORMS(size)                                                                 \
@@ -35,8 +68,7 @@ static ALWAYS_INLINE void imul_to_reg(CPUX86State *env, const Insn *d, unsigned 
     }                                                                                    \
     static void op_imul_Gv_Ev_m##size(CPUX86State *env, const Insn *d)                   \
     {                                                                                    \
-        uint64_t b = cpu_ld(env, d->seg, insn_ea(env, d), size);                         \
-        imul_to_reg(env, d, size, env->regs[d->reg], b);                                 \
+        imul_mem(env, d, size, false);                                                   \
     }                                                                                    \
     static void op_imul_Gv_Ev_Iz_r##size(CPUX86State *env, const Insn *d)                \
     {                                                                                    \
@@ -44,8 +76,7 @@ static ALWAYS_INLINE void imul_to_reg(CPUX86State *env, const Insn *d, unsigned 
     }                                                                                    \
     static void op_imul_Gv_Ev_Iz_m##size(CPUX86State *env, const Insn *d)                \
     {                                                                                    \
-        uint64_t a = cpu_ld(env, d->seg, insn_ea(env, d), size);                         \
-        imul_to_reg(env, d, size, a, d->imm);                                            \
+        imul_mem(env, d, size, true);                                                    \
     }
 
 IMUL_FORMS(4)
@@ -67,10 +98,10 @@ static InsnHandler *imul_specialize(Insn *d, uint32_t hflags)
         return NULL;
     }
     if (d->map == MAP_0F && d->opcode == 0xaf) {
-        return imul_forms[0][si][mem];
+        return fast_bind(d, hflags, imul_forms[0][si][mem]);
     }
     if (d->map == MAP_NONE && (d->opcode == 0x69 || d->opcode == 0x6b)) {
-        return imul_forms[1][si][mem];
+        return fast_bind(d, hflags, imul_forms[1][si][mem]);
     }
     return NULL;
 }

@@ -76,23 +76,20 @@ static ALWAYS_INLINE void shift_reg(CPUX86State *env, const Insn *d, unsigned op
 static ALWAYS_INLINE void shift_mem(CPUX86State *env, const Insn *d, unsigned op,
                                     unsigned how, unsigned size)
 {
-    uint64_t ea = insn_ea(env, d);
-    void *p = cpu_rmw_ptr(env, d->seg, ea, size);
-    uint64_t v = p ? ld_le(p, size) : cpu_ld_rmw(env, d->seg, ea, size);
     unsigned count = shift_count(env, d, how, size);
-    Shifted s = {v, 0, 0, 0};
+    void *p;
+    Shifted s;
 
-    if (count != 0) {
-        s = shift_value(op, size, v, count);
+    if (unlikely(!fast_mem(env, d, fast_ea(env, d), size, true, &p))) {
+        fast_generic(env, d);
+        return;
     }
-    if (likely(p)) {
-        st_le(p, size, s.value);
-    } else {
-        cpu_st(env, d->seg, ea, size, s.value);
+    if (count == 0) {
+        return; /* written back unchanged: plain RAM, already writable, stays the same */
     }
-    if (count != 0) {
-        shift_commit(env, &s, size);
-    }
+    s = shift_value(op, size, ld_le(p, size), count);
+    st_le(p, size, s.value);
+    shift_commit(env, &s, size);
 }
 
 #define SHIFT_FORM(name, op, how, size)                                                  \
@@ -149,6 +146,6 @@ static InsnHandler *shift_specialize(Insn *d, uint32_t hflags)
     default: return NULL;
     }
     which = op == SH_SHR ? 1 : op == SH_SAR ? 2 : 0;
-    return shift_forms[which][how][si][d->has_modrm && d->mod != 3];
+    return fast_bind(d, hflags, shift_forms[which][how][si][d->has_modrm && d->mod != 3]);
 }
 INSN_SPECIALIZER(shift_specialize)

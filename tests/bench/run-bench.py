@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Speed of the execution engine, side by side with QEMU TCG in the same run.
 
-Runs the bench guest (integer loop with memory traffic and branches) and the smc
+Runs the bench guest (integer loop with memory traffic and branches), the intloops
+guest (a sieve, an insertion sort and a byte hash) and the smc
 guest (a loop storing to the 4 KiB page that holds its own code) on Reprise and, if
 qemu-system-x86_64 is installed, on QEMU, with and without -icount shift=0. Each
 guest prints the instruction count it measured with RDTSC, which under
@@ -21,7 +22,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-GUESTS = ("bench", "smc")
+GUESTS = ("bench", "intloops", "smc")
 MODES = (("plain", []), ("icount", ["-icount", "shift=0"]))
 
 

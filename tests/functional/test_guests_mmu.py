@@ -64,3 +64,5 @@ def test_bench_and_smc_known_answers(ctx):
     insns = int(out.split("insns ")[1].split()[0], 16)
     # 20M iterations of 9 instructions, plus the call's prologue and the RDTSC.
     check(180000000 <= insns < 180000100, "smc guest instruction count %d" % insns)
+    out = _run_guest(ctx, "intloops", ["-icount", "shift=0"])
+    check("intloops sum 8a589fa9 " in out, "intloops guest result: " + out)

@@ -1181,6 +1181,17 @@ static const SpecCase spec_cases[] = {
     {"66 c7 c0 ff 80", true},
     {"66 8d 4c b3 08", true},
     {"88 e0", false},
+    /*
+     * Operand shapes folded at translation time (fast.h): RIP-relative (d.rip is
+     * 0x1000, so these land on GUEST_OPERAND), a negative displacement, 16-bit
+     * addresses wrapping at 64 KiB.
+     */
+    {"03 0d fa ff 00 00", true},
+    {"48 01 0d f9 ff 00 00", true},
+    {"83 3d f9 ff 00 00 05", true},
+    {"48 8d 0d 00 00 00 80", true},
+    {"67 8d 48 08", false},
+    {"66 67 8d 40 f8", false},
     /* Jcc, JMP */
     {"70 10", true},
     {"71 f0", true},

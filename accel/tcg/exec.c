@@ -94,16 +94,13 @@ exec_block(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
 {
     const Insn *d = tb->insns;
 
-    env->block_first = d;
     env->block_icount = icount.count;
     env->block_end = env->exit_request ? d + 1 : d + n; /* at least one, as always */
-    do {
-        env->cur_insn = d;
-        d->fn(env, d);
-    } while (++d < env->block_end); /* cpu_exit() made it NULL: stop */
+    env->cur_insn = d;
+    d->fn(env, d); /* and the rest, by threaded dispatch (insn.h) */
+    d = env->cur_insn;
     env->cur_insn = NULL;
-    icount.count = cpu_insn_icount(env, d);
-    d--;
+    icount.count = cpu_insn_icount(env, d) + 1;
     env->rip = d->sets_next_rip ? env->next_rip : d->next_rip;
     return d;
 }
@@ -119,9 +116,7 @@ exec_block_debug(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
 {
     const Insn *d = tb->insns, *end = tb->insns + n;
 
-    env->block_first = d;
     env->block_icount = icount.count;
-    env->block_end = end; /* a taken side exit makes it NULL */
     do {
         uint32_t eflags_before;
         env->dbg_watch_hit = false; /* a faulted instruction's watchpoint hit */
@@ -136,6 +131,7 @@ exec_block_debug(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
         }
         eflags_before = env->eflags;
         env->next_rip = d->next_rip;
+        env->block_end = d + 1; /* one instruction: no threaded dispatch (insn.h) */
         d->fn(env, d);
         env->rip = env->next_rip;
         icount.count++;
@@ -145,7 +141,7 @@ exec_block_debug(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
             env->exit_request = true;
         }
         debug_after_insn(env, eflags_before);
-    } while (++d < env->block_end && !env->exit_request); /* or a side exit */
+    } while (env->block_end && ++d < end && !env->exit_request); /* or a side exit */
 }
 
 /* Anything that arms debugging ends its block, so checking at block start suffices. */
@@ -214,59 +210,63 @@ static BoundaryResult exec_boundary(CPUX86State *env, ExecResult *result)
 }
 
 /* After tb ran to its end: may the next block follow without the full checks? */
-static bool exec_may_chain(const CPUX86State *env, const TranslationBlock *tb,
-                           uint64_t stop_at)
-{
-    return EXEC_CHAINING &&
-           !(env->exit_request | tb->ends_with_exit | irq_pending(env)) &&
-           icount.count < stop_at;
-}
-
-/*
- * The block that followed prev last time, if it is the one for CS:rip now; last is
- * prev's last instruction. prev did not end with an IF_EXIT instruction, so the mode
- * and CS are those it started with (whatever changes them is IF_EXIT: mode switches,
- * segment loads, far branches), and the linked block was found for that same mode
- * and CS (tb_find_next): a block of the same CS base starting at the same rip is the
- * block for CS:rip. A dropped block or mapping bumps the epoch.
- */
-static inline TranslationBlock *exec_next_tb(CPUX86State *env, const TBEngine *e,
-                                             TranslationBlock *prev, const Insn *last)
-{
-    unsigned slot = env->rip == last->next_rip ? 0 : last->exit_slot;
-    TranslationBlock *tb = prev->chain[slot];
-
-    if (likely(tb && prev->chain_epoch == e->epoch && tb->insns[0].rip == env->rip)) {
-        return tb;
-    }
-    return tb_find_next(env, prev, slot);
-}
-
 /*
  * Run tb, then the blocks that follow it, for as long as nothing needs the full
  * boundary checks: no exit request, no IF_EXIT instruction, no interrupt pending,
  * budget left. Each block runs at most up to the budget. Whatever arms debugging
  * ends its block and the chain (debug.h), so one check here covers the chain.
+ *
+ * The next block is the one that followed through the same exit last time (its
+ * chain slot) if it starts at the rip now: the block just run did not end with an
+ * IF_EXIT instruction, so the mode and CS are those it started with (whatever
+ * changes them is IF_EXIT: mode switches, segment loads, far branches), and the
+ * linked block was found for that same mode and CS (tb_find_next). A dropped block
+ * or mapping bumps the epoch. Between blocks, rip and the count stay in registers:
+ * nothing reads them there (the handlers' contract, cpu.h) until the chain ends or
+ * the lookup needs them.
  */
 static void exec_chain(CPUX86State *env, TranslationBlock *tb, uint64_t stop_at)
 {
     const TBEngine *e = env->engine;
     uint32_t n = exec_insn_limit(env, tb, stop_at);
+    uint64_t count = icount.count, rip;
 
     if (unlikely(debug_armed(env))) {
         exec_block_debug(env, tb, n);
         return;
     }
+    env->block_end = env->exit_request ? tb->insns + 1 : tb->insns + n;
     for (;;) {
-        const Insn *last = exec_block(env, tb, n);
+        const Insn *first = tb->insns, *last;
+        TranslationBlock *next;
+        unsigned slot;
         uint64_t left;
-        if (!exec_may_chain(env, tb, stop_at)) {
-            return;
+
+        env->block_icount = count;
+        env->cur_insn = first;
+        first->fn(env, first); /* and the rest, by threaded dispatch (insn.h) */
+        last = env->cur_insn;
+        count += last->idx + 1u;
+        rip = last->sets_next_rip ? env->next_rip : last->next_rip;
+        if (!EXEC_CHAINING || (env->exit_request | tb->ends_with_exit | irq_pending(env)) ||
+            count >= stop_at) {
+            break;
         }
-        tb = exec_next_tb(env, e, tb, last);
-        left = stop_at - icount.count;
-        n = left < tb->ninsns ? (uint32_t)left : tb->ninsns;
+        slot = rip == last->next_rip ? 0 : last->exit_slot;
+        next = tb->chain[slot];
+        if (unlikely(!next || tb->chain_epoch != e->epoch || next->insns[0].rip != rip)) {
+            env->cur_insn = NULL;
+            env->rip = rip;
+            icount.count = count;
+            next = tb_find_next(env, tb, slot);
+        }
+        tb = next;
+        left = stop_at - count;
+        env->block_end = likely(left >= tb->ninsns) ? tb->end : tb->insns + left;
     }
+    env->cur_insn = NULL;
+    env->rip = rip;
+    icount.count = count;
 }
 
 static __attribute__((noinline)) ExecResult exec_loop(CPUX86State *env, uint64_t stop_at)

@@ -34,6 +34,7 @@ struct TranslationBlock {
     uint64_t ip_mask;    /* rip wraps at the code segment's address size */
     uint64_t pc_mask;    /* linear addresses wrap at 4 GiB outside 64-bit mode */
     uint32_t ninsns;
+    const Insn *end; /* insns + ninsns */
     uint32_t size;
     uint16_t page_off[2], page_len[2]; /* the bytes the block covers on phys[i] */
     bool invalid;

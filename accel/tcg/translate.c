@@ -190,16 +190,25 @@ static size_t fetch_next_page(CPUX86State *env, CodeSource *src, uint8_t *buf, s
  */
 void insn_run_generic(CPUX86State *env, const Insn *d)
 {
+    const Insn *cur = env->cur_insn; /* d, or NULL in the debug loop and tests */
+
     cpu_sync_insn(env); /* icount (the debug loop and tests keep it stored) */
     env->cur_insn = NULL;
     env->rip = d->rip;
     env->next_rip = d->next_rip;
     d->generic(env, d);
+    env->cur_insn = cur;
+}
+
+void insn_generic(CPUX86State *env, const Insn *d)
+{
+    insn_run_generic(env, d);
+    insn_next(env, d);
 }
 
 static void bind_generic(Insn *d, InsnHandler *fn)
 {
-    d->fn = insn_run_generic;
+    d->fn = insn_generic;
     d->generic = fn;
     d->sets_next_rip = true;
 }
@@ -228,6 +237,27 @@ static unsigned bind_handler(Insn *d, int rc, uint32_t hflags)
         d->sets_next_rip = (def->flags & IF_BRANCH) != 0;
     }
     return def->flags;
+}
+
+/*
+ * Handlers that depend on the next instruction of the block, d: a compare and the
+ * specialised Jcc after it run as one (insn_fuse_compare); an IMUL before an
+ * instruction that kills the flags makes no flag record (insn_without_flags).
+ */
+static void fuse_with_previous(Insn *prev, const Insn *d, unsigned flags)
+{
+#ifndef INSN_NO_SPECIALIZE
+    InsnHandler *fn = NULL;
+
+    if ((flags & IF_SIDE_EXIT) && insn_is_specialised(d)) {
+        fn = insn_fuse_compare(prev, d);
+    } else if (insn_kills_flags(d)) {
+        fn = insn_without_flags(prev);
+    }
+    if (fn) {
+        prev->fn = fn;
+    }
+#endif
 }
 
 static void log_insn(uint64_t pc, const uint8_t *bytes, const Insn *d, int mode)
@@ -319,12 +349,16 @@ TranslationBlock *tb_translate(CPUX86State *env, uint64_t pc, uint64_t cs_base,
     while (tb->ninsns < TB_MAX_INSNS &&
            translate_one(env, &src, off, &tb->insns[tb->ninsns], &flags, tb)) {
         Insn *d = &tb->insns[tb->ninsns++];
+        d->idx = (uint8_t)(tb->ninsns - 1);
         off += d->len;
         if ((src.pc & ~PAGE_MASK) + off >= PAGE_SIZE) {
             break;
         }
+        if (tb->ninsns >= 2) {
+            fuse_with_previous(d - 1, d, flags);
+        }
         if (flags & (IF_BRANCH | IF_EXIT)) {
-            if (!(flags & IF_SIDE_EXIT) || (flags & IF_EXIT) || d->fn == insn_run_generic ||
+            if (!(flags & IF_SIDE_EXIT) || (flags & IF_EXIT) || d->fn == insn_generic ||
                 d->pre == d->next_rip || side_exits == TB_MAX_SIDE_EXITS) {
                 break;
             }
@@ -336,6 +370,8 @@ TranslationBlock *tb_translate(CPUX86State *env, uint64_t pc, uint64_t cs_base,
     tb->size = (uint32_t)off;
     tb->phys[1] = src.phys[1];
     tb_set_page_ranges(tb);
-    return memcpy(g_malloc(sizeof(*tb) + tb->ninsns * sizeof(Insn)), tb,
-                  sizeof(*tb) + tb->ninsns * sizeof(Insn));
+    tb = memcpy(g_malloc(sizeof(*tb) + tb->ninsns * sizeof(Insn)), tb,
+                sizeof(*tb) + tb->ninsns * sizeof(Insn));
+    tb->end = tb->insns + tb->ninsns;
+    return tb;
 }

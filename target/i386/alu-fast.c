@@ -84,27 +84,27 @@ static ALWAYS_INLINE void alu_from_mem(CPUX86State *env, const Insn *d, unsigned
 
 /* The six forms of one operation at one size. */
 #define ALU_FORMS(name, op, size)                                                        \
-    static void op_##name##_Ev_Gv_r##size(CPUX86State *env, const Insn *d)               \
+    INSN_HANDLER(op_##name##_Ev_Gv_r##size)                                              \
     {                                                                                    \
         alu_to_reg(env, d, op, size, FAST_RM, fast_get_opnd(env, d, FAST_REG, size));    \
     }                                                                                    \
-    static void op_##name##_Gv_Ev_r##size(CPUX86State *env, const Insn *d)               \
+    INSN_HANDLER(op_##name##_Gv_Ev_r##size)                                              \
     {                                                                                    \
         alu_to_reg(env, d, op, size, FAST_REG, fast_get_opnd(env, d, FAST_RM, size));    \
     }                                                                                    \
-    static void op_##name##_Ev_Iz_r##size(CPUX86State *env, const Insn *d)               \
+    INSN_HANDLER(op_##name##_Ev_Iz_r##size)                                              \
     {                                                                                    \
         alu_to_reg(env, d, op, size, FAST_RM, d->imm);                                   \
     }                                                                                    \
-    static void op_##name##_Ev_Gv_m##size(CPUX86State *env, const Insn *d)               \
+    INSN_HANDLER(op_##name##_Ev_Gv_m##size)                                              \
     {                                                                                    \
         alu_to_mem(env, d, op, size, fast_get_opnd(env, d, FAST_REG, size));             \
     }                                                                                    \
-    static void op_##name##_Gv_Ev_m##size(CPUX86State *env, const Insn *d)               \
+    INSN_HANDLER(op_##name##_Gv_Ev_m##size)                                              \
     {                                                                                    \
         alu_from_mem(env, d, op, size);                                                  \
     }                                                                                    \
-    static void op_##name##_Ev_Iz_m##size(CPUX86State *env, const Insn *d)               \
+    INSN_HANDLER(op_##name##_Ev_Iz_m##size)                                              \
     {                                                                                    \
         alu_to_mem(env, d, op, size, d->imm);                                            \
     }
@@ -161,21 +161,21 @@ static ALWAYS_INLINE void test_mem(CPUX86State *env, const Insn *d, unsigned siz
 }
 
 #define TEST_FORMS(size)                                                                 \
-    static void op_test_Ev_Gv_r##size(CPUX86State *env, const Insn *d)                   \
+    INSN_HANDLER(op_test_Ev_Gv_r##size)                                                  \
     {                                                                                    \
         test_set_cc(env, size,                                                           \
                     fast_get_opnd(env, d, FAST_RM, size) &                               \
                         fast_get_opnd(env, d, FAST_REG, size));                          \
     }                                                                                    \
-    static void op_test_Ev_Iz_r##size(CPUX86State *env, const Insn *d)                   \
+    INSN_HANDLER(op_test_Ev_Iz_r##size)                                                  \
     {                                                                                    \
         test_set_cc(env, size, fast_get_opnd(env, d, FAST_RM, size) & d->imm);           \
     }                                                                                    \
-    static void op_test_Ev_Gv_m##size(CPUX86State *env, const Insn *d)                   \
+    INSN_HANDLER(op_test_Ev_Gv_m##size)                                                  \
     {                                                                                    \
         test_mem(env, d, size, fast_get_opnd(env, d, FAST_REG, size));                   \
     }                                                                                    \
-    static void op_test_Ev_Iz_m##size(CPUX86State *env, const Insn *d)                   \
+    INSN_HANDLER(op_test_Ev_Iz_m##size)                                                  \
     {                                                                                    \
         test_mem(env, d, size, d->imm);                                                  \
     }
@@ -197,6 +197,91 @@ static InsnHandler *const test_forms[4][F_NB] = {
     TEST_SIZE(4),
     TEST_SIZE(8),
 };
+
+/*
+ * --- CMP and TEST fused with the Jcc after them ---
+ *
+ * A compare followed in its block by a specialised Jcc (IF_SIDE_EXIT) runs both in
+ * one handler (insn_fuse_compare, called by the translator): the compare's record is
+ * stored as always, and the condition is tested on the values just computed, without
+ * a dispatch between them. The Jcc keeps its own handler, for whoever runs it alone
+ * (the debug loop runs one instruction at a time, and the budget may end the block
+ * between the two: then only the compare runs here). As branch-fast.c's Jcc: the
+ * target is Insn.pre; outside 64-bit mode the CS limit is checked when taken; taken,
+ * it ends the block.
+ */
+static ALWAYS_INLINE void fused_jcc(CPUX86State *env, const Insn *d, unsigned cond)
+{
+    const Insn *j = d + 1;
+
+    if (unlikely(j >= env->block_end)) {
+        return; /* the block ends after the compare */
+    }
+    env->cur_insn = j;
+    if (cc_test_inline(env, cond)) {
+        if (!(env->hflags & HF_CS64) && j->pre > env->segs[R_CS].limit) {
+            raise_exception_err(env, EXCP_GP, 0);
+        }
+        env->next_rip = j->pre;
+        env->block_end = NULL; /* a side exit */
+        return;
+    }
+    env->next_rip = j->next_rip;
+    insn_next(env, j);
+}
+
+#define FUSED_COND(base, c)                                                              \
+    static void base##_j##c(CPUX86State *env, const Insn *d)                             \
+    {                                                                                    \
+        base##_body(env, d);                                                             \
+        fused_jcc(env, d, c);                                                            \
+    }
+/* clang-format off */
+#define FUSED(base)                                                                      \
+    FUSED_COND(base, 0)  FUSED_COND(base, 1)  FUSED_COND(base, 2)  FUSED_COND(base, 3)   \
+    FUSED_COND(base, 4)  FUSED_COND(base, 5)  FUSED_COND(base, 6)  FUSED_COND(base, 7)   \
+    FUSED_COND(base, 8)  FUSED_COND(base, 9)  FUSED_COND(base, 10) FUSED_COND(base, 11)  \
+    FUSED_COND(base, 12) FUSED_COND(base, 13) FUSED_COND(base, 14) FUSED_COND(base, 15)  \
+    static InsnHandler *const base##_jcc[16] = {                                         \
+        base##_j0,  base##_j1,  base##_j2,  base##_j3,  base##_j4,  base##_j5,           \
+        base##_j6,  base##_j7,  base##_j8,  base##_j9,  base##_j10, base##_j11,          \
+        base##_j12, base##_j13, base##_j14, base##_j15,                                  \
+    };
+/* clang-format on */
+#define FUSED_SIZE(size)                                                                 \
+    FUSED(op_cmp_Ev_Gv_r##size)                                                          \
+    FUSED(op_cmp_Gv_Ev_r##size)                                                          \
+    FUSED(op_cmp_Ev_Iz_r##size)                                                          \
+    FUSED(op_cmp_Ev_Gv_m##size)                                                          \
+    FUSED(op_cmp_Gv_Ev_m##size)                                                          \
+    FUSED(op_cmp_Ev_Iz_m##size)                                                          \
+    FUSED(op_test_Ev_Gv_r##size)                                                         \
+    FUSED(op_test_Ev_Iz_r##size)                                                         \
+    FUSED(op_test_Ev_Gv_m##size)                                                         \
+    FUSED(op_test_Ev_Iz_m##size)
+
+FUSED_SIZE(1)
+FUSED_SIZE(2)
+FUSED_SIZE(4)
+FUSED_SIZE(8)
+
+#define FUSED_CMP_SIZE(size)                                                             \
+    {                                                                                    \
+        op_cmp_Ev_Gv_r##size##_jcc, op_cmp_Gv_Ev_r##size##_jcc,                          \
+            op_cmp_Ev_Iz_r##size##_jcc, op_cmp_Ev_Gv_m##size##_jcc,                      \
+            op_cmp_Gv_Ev_m##size##_jcc, op_cmp_Ev_Iz_m##size##_jcc                       \
+    }
+#define FUSED_TEST_SIZE(size)                                                            \
+    {                                                                                    \
+        op_test_Ev_Gv_r##size##_jcc, NULL, op_test_Ev_Iz_r##size##_jcc,                  \
+            op_test_Ev_Gv_m##size##_jcc, NULL, op_test_Ev_Iz_m##size##_jcc               \
+    }
+
+/* [size index][form]: the sixteen conditions */
+static InsnHandler *const *const cmp_fused[4][F_NB] = {
+    FUSED_CMP_SIZE(1), FUSED_CMP_SIZE(2), FUSED_CMP_SIZE(4), FUSED_CMP_SIZE(8)};
+static InsnHandler *const *const test_fused[4][F_NB] = {
+    FUSED_TEST_SIZE(1), FUSED_TEST_SIZE(2), FUSED_TEST_SIZE(4), FUSED_TEST_SIZE(8)};
 
 /* --- INC / DEC: CF is kept in cc_src (alu.c set_cc_incdec) --- */
 
@@ -250,19 +335,19 @@ static ALWAYS_INLINE void incdec_mem(CPUX86State *env, const Insn *d, unsigned s
 }
 
 #define INCDEC_FORMS(size)                                                               \
-    static void op_inc_Ev_r##size(CPUX86State *env, const Insn *d)                       \
+    INSN_HANDLER(op_inc_Ev_r##size)                                                      \
     {                                                                                    \
         incdec_reg(env, d->rm, size, false);                                             \
     }                                                                                    \
-    static void op_dec_Ev_r##size(CPUX86State *env, const Insn *d)                       \
+    INSN_HANDLER(op_dec_Ev_r##size)                                                      \
     {                                                                                    \
         incdec_reg(env, d->rm, size, true);                                              \
     }                                                                                    \
-    static void op_inc_Ev_m##size(CPUX86State *env, const Insn *d)                       \
+    INSN_HANDLER(op_inc_Ev_m##size)                                                      \
     {                                                                                    \
         incdec_mem(env, d, size, false);                                                 \
     }                                                                                    \
-    static void op_dec_Ev_m##size(CPUX86State *env, const Insn *d)                       \
+    INSN_HANDLER(op_dec_Ev_m##size)                                                      \
     {                                                                                    \
         incdec_mem(env, d, size, true);                                                  \
     }
@@ -271,12 +356,12 @@ INCDEC_FORMS(4)
 INCDEC_FORMS(8)
 
 /* 40+r / 48+r outside 64-bit mode: the register is in the opcode. */
-static void op_inc_Zd(CPUX86State *env, const Insn *d)
+INSN_HANDLER(op_inc_Zd)
 {
     incdec_reg(env, d->opcode & 7, 4, false);
 }
 
-static void op_dec_Zd(CPUX86State *env, const Insn *d)
+INSN_HANDLER(op_dec_Zd)
 {
     incdec_reg(env, d->opcode & 7, 4, true);
 }
@@ -369,3 +454,37 @@ static InsnHandler *alu_specialize(Insn *d, uint32_t hflags)
     return fast_bind(d, hflags, fn);
 }
 INSN_SPECIALIZER(alu_specialize)
+
+bool insn_kills_flags(const Insn *d)
+{
+    unsigned op, size;
+    int form;
+
+    if (d->map != MAP_NONE || !insn_is_specialised(d)) {
+        return false;
+    }
+    form = alu_form(d, &op, &size);
+    if (form >= 0) {
+        return form <= F_EV_IZ_R && op != OP_ADC && op != OP_SBB;
+    }
+    form = test_form(d, &size);
+    return form >= 0 && form <= F_EV_IZ_R;
+}
+
+InsnHandler *insn_fuse_compare(const Insn *cmp, const Insn *jcc)
+{
+    InsnHandler *const *forms = NULL;
+    unsigned op, size;
+    int form;
+
+    if (cmp->map != MAP_NONE || !insn_is_specialised(cmp)) {
+        return NULL;
+    }
+    form = alu_form(cmp, &op, &size);
+    if (form >= 0) {
+        forms = op == OP_CMP ? cmp_fused[cc_size_idx(size)][form] : NULL;
+    } else if ((form = test_form(cmp, &size)) >= 0) {
+        forms = test_fused[cc_size_idx(size)][form];
+    }
+    return forms ? forms[jcc->opcode & 15] : NULL;
+}

@@ -28,7 +28,7 @@ static ALWAYS_INLINE void jcc_taken(CPUX86State *env, const Insn *d, bool mode64
 }
 
 #define JCC_FORMS(cond)                                                                  \
-    static void op_jcc##cond##_32(CPUX86State *env, const Insn *d)                       \
+    INSN_HANDLER(op_jcc##cond##_32)                                                      \
     {                                                                                    \
         if (cc_test_inline(env, cond)) {                                                 \
             jcc_taken(env, d, false);                                                    \
@@ -36,7 +36,7 @@ static ALWAYS_INLINE void jcc_taken(CPUX86State *env, const Insn *d, bool mode64
             env->next_rip = d->next_rip;                                                 \
         }                                                                                \
     }                                                                                    \
-    static void op_jcc##cond##_64(CPUX86State *env, const Insn *d)                       \
+    INSN_HANDLER(op_jcc##cond##_64)                                                      \
     {                                                                                    \
         if (cc_test_inline(env, cond)) {                                                 \
             jcc_taken(env, d, true);                                                     \
@@ -73,12 +73,12 @@ static InsnHandler *const jcc_forms[16][2] = {
     JCC_PAIR(12), JCC_PAIR(13), JCC_PAIR(14), JCC_PAIR(15),
 };
 
-static void op_jmp_32(CPUX86State *env, const Insn *d)
+INSN_HANDLER(op_jmp_32)
 {
     jump_pre(env, d, false);
 }
 
-static void op_jmp_64(CPUX86State *env, const Insn *d)
+INSN_HANDLER(op_jmp_64)
 {
     jump_pre(env, d, true);
 }

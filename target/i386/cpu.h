@@ -252,10 +252,9 @@ struct CPUX86State {
     jmp_buf jmp_env;
     /*
      * The specialised handler running now (env->rip and icount not stored for it), or
-     * NULL; the first instruction of its block and icount.count before that one.
+     * NULL; icount.count before the first instruction of its block.
      */
     const Insn *cur_insn;
-    const Insn *block_first;
     uint64_t block_icount;
     /* The engine runs the block's instructions up to here; cpu_exit() makes it NULL. */
     const Insn *block_end;
@@ -324,7 +323,7 @@ static inline void cpu_exit(CPUX86State *env)
 /* icount.count before instruction d of the block running now. */
 static inline uint64_t cpu_insn_icount(const CPUX86State *env, const Insn *d)
 {
-    return env->block_icount + (uint64_t)(d - env->block_first);
+    return env->block_icount + d->idx;
 }
 
 /* Store rip and icount of the instruction running now (see the top of this file). */

@@ -71,6 +71,7 @@ struct Insn {
      * when this instruction ends its block with rip != next_rip (a taken branch).
      */
     uint8_t exit_slot;
+    uint8_t idx; /* filled in by the translator: its place in the block, from 0 */
     /*
      * Filled in by the translator: rip of this instruction and of the next one (wrapped
      * to the code segment's size). A block is keyed by its linear pc and CS base, so

@@ -82,9 +82,68 @@ void insn_specializer_register(InsnSpecializerEntry *e);
 InsnHandler *insn_specialize(Insn *d, uint32_t hflags);
 /*
  * Run d's generic handler (d->generic) as generic handlers expect, with env->rip,
- * env->next_rip and icount stored (cpu.h): the handler of every instruction no
- * specialiser took, and what a specialised one falls back to.
+ * env->next_rip and icount stored (cpu.h): what a specialised handler falls back to.
  */
 void insn_run_generic(CPUX86State *env, const Insn *d);
+/*
+ * For a specialised CMP or TEST followed in its block by a specialised Jcc (an
+ * IF_SIDE_EXIT instruction), a handler that runs both (alu-fast.c), or NULL.
+ */
+InsnHandler *insn_fuse_compare(const Insn *cmp, const Insn *jcc);
+/*
+ * Whether d is specialised, cannot fault and overwrites the whole lazy-flag record
+ * (ADD OR AND SUB XOR CMP TEST with register and immediate operands; alu-fast.c).
+ */
+bool insn_kills_flags(const Insn *d);
+/*
+ * For an instruction followed in its block by one that kills the flags, a handler
+ * that leaves the record alone when that one is sure to run next, or NULL
+ * (muldiv-fast.c: IMUL, whose record costs the most).
+ */
+InsnHandler *insn_without_flags(const Insn *d);
+/* The handler of every instruction no specialiser took: insn_run_generic, insn_next. */
+void insn_generic(CPUX86State *env, const Insn *d);
+
+/* Whether d is bound to a specialised handler (not its generic one, wrapped or not). */
+static inline bool insn_is_specialised(const Insn *d)
+{
+    return d->fn != insn_generic && d->fn != d->generic;
+}
+
+/*
+ * Threaded dispatch: every handler the translator binds ends by running the next
+ * instruction of its block with a tail call, so that the exec loop calls the first
+ * one only, and the handlers pass control along without returning to it. The loop
+ * sets env->block_end (the instructions it allows: the block, or less for the
+ * budget); cpu_exit() and a taken side exit make it NULL, so the handler returns
+ * instead, and the loop finds the last instruction run in env->cur_insn. A block
+ * has at most TB_MAX_INSNS instructions, so even without the tail calls (an
+ * unoptimised build) the stack stays shallow.
+ */
+static inline __attribute__((always_inline)) void insn_next(CPUX86State *env,
+                                                            const Insn *d)
+{
+    const Insn *next = d + 1;
+
+    if (likely(next < env->block_end)) {
+        env->cur_insn = next;
+        next->fn(env, next);
+    }
+}
+
+/*
+ * Define a specialised handler: the body, as written after the macro, then
+ * insn_next. A return in the body ends the instruction, not the dispatch.
+ */
+#define INSN_HANDLER(name)                                                               \
+    static inline __attribute__((always_inline)) void name##_body(CPUX86State *env,      \
+                                                                  const Insn *d);        \
+    static void name(CPUX86State *env, const Insn *d)                                    \
+    {                                                                                    \
+        name##_body(env, d);                                                             \
+        insn_next(env, d);                                                               \
+    }                                                                                    \
+    static inline                                                                        \
+        __attribute__((always_inline)) void name##_body(CPUX86State *env, const Insn *d)
 
 #endif

@@ -42,36 +42,36 @@ static ALWAYS_INLINE uint64_t sext_from(uint64_t v, unsigned size)
 
 /* Registers through fast_get_opnd/fast_set_opnd: byte forms see AH..BH without REX. */
 #define MOV_FORMS(size)                                                                  \
-    static void op_mov_Ev_Gv_r##size(CPUX86State *env, const Insn *d)                    \
+    INSN_HANDLER(op_mov_Ev_Gv_r##size)                                                   \
     {                                                                                    \
         fast_set_opnd(env, d, FAST_RM, size, fast_get_opnd(env, d, FAST_REG, size));     \
     }                                                                                    \
-    static void op_mov_Ev_Gv_m##size(CPUX86State *env, const Insn *d)                    \
+    INSN_HANDLER(op_mov_Ev_Gv_m##size)                                                   \
     {                                                                                    \
         st_mem(env, d, size, fast_get_opnd(env, d, FAST_REG, size));                     \
     }                                                                                    \
-    static void op_mov_Gv_Ev_r##size(CPUX86State *env, const Insn *d)                    \
+    INSN_HANDLER(op_mov_Gv_Ev_r##size)                                                   \
     {                                                                                    \
         fast_set_opnd(env, d, FAST_REG, size, fast_get_opnd(env, d, FAST_RM, size));     \
     }                                                                                    \
-    static void op_mov_Gv_Ev_m##size(CPUX86State *env, const Insn *d)                    \
+    INSN_HANDLER(op_mov_Gv_Ev_m##size)                                                   \
     {                                                                                    \
         uint64_t v;                                                                      \
         if (ld_mem(env, d, size, &v)) {                                                  \
             fast_set_opnd(env, d, FAST_REG, size, v);                                    \
         }                                                                                \
     }                                                                                    \
-    static void op_mov_Ev_Iz_r##size(CPUX86State *env, const Insn *d)                    \
+    INSN_HANDLER(op_mov_Ev_Iz_r##size)                                                   \
     {                                                                                    \
         fast_set_opnd(env, d, FAST_RM, size, d->imm);                                    \
     }                                                                                    \
-    static void op_mov_Ev_Iz_m##size(CPUX86State *env, const Insn *d)                    \
+    INSN_HANDLER(op_mov_Ev_Iz_m##size)                                                   \
     {                                                                                    \
         st_mem(env, d, size, d->imm);                                                    \
     }
 
 #define LEA_FORM(size)                                                                   \
-    static void op_lea_Gv_M##size(CPUX86State *env, const Insn *d)                       \
+    INSN_HANDLER(op_lea_Gv_M##size)                                                      \
     {                                                                                    \
         set_reg(env, d->reg, size, true, fast_ea(env, d));                               \
     }
@@ -86,22 +86,22 @@ LEA_FORM(8)
 
 /* MOVZX/MOVSX Gv, Eb/Ew (and MOVSXD Gv, Ed) for each source size and form. */
 #define MOVX_FORMS(name, ext, src)                                                       \
-    static void op_##name##_r4(CPUX86State *env, const Insn *d)                          \
+    INSN_HANDLER(op_##name##_r4)                                                         \
     {                                                                                    \
         fast_set(env, d->reg, 4, ext(fast_get_opnd(env, d, FAST_RM, src), src));         \
     }                                                                                    \
-    static void op_##name##_m4(CPUX86State *env, const Insn *d)                          \
+    INSN_HANDLER(op_##name##_m4)                                                         \
     {                                                                                    \
         uint64_t v;                                                                      \
         if (ld_mem(env, d, src, &v)) {                                                   \
             fast_set(env, d->reg, 4, ext(v, src));                                       \
         }                                                                                \
     }                                                                                    \
-    static void op_##name##_r8(CPUX86State *env, const Insn *d)                          \
+    INSN_HANDLER(op_##name##_r8)                                                         \
     {                                                                                    \
         fast_set(env, d->reg, 8, ext(fast_get_opnd(env, d, FAST_RM, src), src));         \
     }                                                                                    \
-    static void op_##name##_m8(CPUX86State *env, const Insn *d)                          \
+    INSN_HANDLER(op_##name##_m8)                                                         \
     {                                                                                    \
         uint64_t v;                                                                      \
         if (ld_mem(env, d, src, &v)) {                                                   \
@@ -223,27 +223,27 @@ static ALWAYS_INLINE void setcc(CPUX86State *env, const Insn *d, unsigned cond, 
 }
 
 #define CC_FORMS(c)                                                                      \
-    static void op_cmov##c##_r4(CPUX86State *env, const Insn *d)                         \
+    INSN_HANDLER(op_cmov##c##_r4)                                                        \
     {                                                                                    \
         cmov(env, d, c, 4, false);                                                       \
     }                                                                                    \
-    static void op_cmov##c##_m4(CPUX86State *env, const Insn *d)                         \
+    INSN_HANDLER(op_cmov##c##_m4)                                                        \
     {                                                                                    \
         cmov(env, d, c, 4, true);                                                        \
     }                                                                                    \
-    static void op_cmov##c##_r8(CPUX86State *env, const Insn *d)                         \
+    INSN_HANDLER(op_cmov##c##_r8)                                                        \
     {                                                                                    \
         cmov(env, d, c, 8, false);                                                       \
     }                                                                                    \
-    static void op_cmov##c##_m8(CPUX86State *env, const Insn *d)                         \
+    INSN_HANDLER(op_cmov##c##_m8)                                                        \
     {                                                                                    \
         cmov(env, d, c, 8, true);                                                        \
     }                                                                                    \
-    static void op_set##c##_r(CPUX86State *env, const Insn *d)                           \
+    INSN_HANDLER(op_set##c##_r)                                                          \
     {                                                                                    \
         setcc(env, d, c, false);                                                         \
     }                                                                                    \
-    static void op_set##c##_m(CPUX86State *env, const Insn *d)                           \
+    INSN_HANDLER(op_set##c##_m)                                                          \
     {                                                                                    \
         setcc(env, d, c, true);                                                          \
     }

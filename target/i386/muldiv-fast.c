@@ -62,25 +62,76 @@ static ALWAYS_INLINE void imul_mem(CPUX86State *env, const Insn *d, unsigned siz
 }
 
 #define IMUL_FORMS(size)                                                                 \
-    static void op_imul_Gv_Ev_r##size(CPUX86State *env, const Insn *d)                   \
+    INSN_HANDLER(op_imul_Gv_Ev_r##size)                                                  \
     {                                                                                    \
         imul_to_reg(env, d, size, env->regs[d->reg], env->regs[d->rm]);                  \
     }                                                                                    \
-    static void op_imul_Gv_Ev_m##size(CPUX86State *env, const Insn *d)                   \
+    INSN_HANDLER(op_imul_Gv_Ev_m##size)                                                  \
     {                                                                                    \
         imul_mem(env, d, size, false);                                                   \
     }                                                                                    \
-    static void op_imul_Gv_Ev_Iz_r##size(CPUX86State *env, const Insn *d)                \
+    INSN_HANDLER(op_imul_Gv_Ev_Iz_r##size)                                               \
     {                                                                                    \
         imul_to_reg(env, d, size, env->regs[d->rm], d->imm);                             \
     }                                                                                    \
-    static void op_imul_Gv_Ev_Iz_m##size(CPUX86State *env, const Insn *d)                \
+    INSN_HANDLER(op_imul_Gv_Ev_Iz_m##size)                                               \
     {                                                                                    \
         imul_mem(env, d, size, true);                                                    \
     }
 
 IMUL_FORMS(4)
 IMUL_FORMS(8)
+
+/*
+ * The same, for when the instruction after it in its block overwrites the whole
+ * record and cannot fault (insn_kills_flags): then nothing can see this record, and
+ * computing it (the SZAP of the one before) is the most of IMUL's cost. Unless the
+ * block may end here (the budget, an exit, the debug loop: d + 1 is not before
+ * env->block_end), when the full record is made as always.
+ */
+static ALWAYS_INLINE void imul_flags_dead(CPUX86State *env, const Insn *d, unsigned size,
+                                          uint64_t a, uint64_t b)
+{
+    if (unlikely(d + 1 >= env->block_end)) {
+        imul_to_reg(env, d, size, a, b);
+    } else if (size == 8) {
+        env->regs[d->reg] = (uint64_t)((int64_t)a * (int64_t)b);
+    } else {
+        env->regs[d->reg] = (uint32_t)((int32_t)a * (int32_t)b);
+    }
+}
+
+#define IMUL_DEAD_FORMS(size)                                                            \
+    INSN_HANDLER(op_imul_Gv_Ev_r##size##_nf)                                             \
+    {                                                                                    \
+        imul_flags_dead(env, d, size, env->regs[d->reg], env->regs[d->rm]);              \
+    }                                                                                    \
+    INSN_HANDLER(op_imul_Gv_Ev_Iz_r##size##_nf)                                          \
+    {                                                                                    \
+        imul_flags_dead(env, d, size, env->regs[d->rm], d->imm);                         \
+    }
+
+IMUL_DEAD_FORMS(4)
+IMUL_DEAD_FORMS(8)
+
+InsnHandler *insn_without_flags(const Insn *d)
+{
+    static const struct {
+        InsnHandler *with, *without;
+    } forms[] = {
+        {op_imul_Gv_Ev_r4, op_imul_Gv_Ev_r4_nf},
+        {op_imul_Gv_Ev_Iz_r4, op_imul_Gv_Ev_Iz_r4_nf},
+        {op_imul_Gv_Ev_r8, op_imul_Gv_Ev_r8_nf},
+        {op_imul_Gv_Ev_Iz_r8, op_imul_Gv_Ev_Iz_r8_nf},
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(forms); i++) {
+        if (d->fn == forms[i].with) {
+            return forms[i].without;
+        }
+    }
+    return NULL;
+}
 
 /* [Ev or Ev,Iz][size index][mem] */
 static InsnHandler *const imul_forms[2][2][2] = {

@@ -93,11 +93,11 @@ static ALWAYS_INLINE void shift_mem(CPUX86State *env, const Insn *d, unsigned op
 }
 
 #define SHIFT_FORM(name, op, how, size)                                                  \
-    static void op_##name##_r##size(CPUX86State *env, const Insn *d)                     \
+    INSN_HANDLER(op_##name##_r##size)                                                    \
     {                                                                                    \
         shift_reg(env, d, op, how, size);                                                \
     }                                                                                    \
-    static void op_##name##_m##size(CPUX86State *env, const Insn *d)                     \
+    INSN_HANDLER(op_##name##_m##size)                                                    \
     {                                                                                    \
         shift_mem(env, d, op, how, size);                                                \
     }

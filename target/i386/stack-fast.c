@@ -18,24 +18,24 @@ static unsigned opcode_reg(const Insn *d)
 }
 
 #define STACK_FORMS(size)                                                                \
-    static void op_push_Zv_##size(CPUX86State *env, const Insn *d)                       \
+    INSN_HANDLER(op_push_Zv_##size)                                                      \
     {                                                                                    \
         cpu_push(env, size, env->regs[opcode_reg(d)]);                                   \
     }                                                                                    \
-    static void op_pop_Zv_##size(CPUX86State *env, const Insn *d)                        \
+    INSN_HANDLER(op_pop_Zv_##size)                                                       \
     {                                                                                    \
         uint64_t v = cpu_pop(env, size);                                                 \
         fast_set(env, opcode_reg(d), size, v);                                           \
     }                                                                                    \
-    static void op_call_Jz_##size(CPUX86State *env, const Insn *d)                       \
+    INSN_HANDLER(op_call_Jz_##size)                                                      \
     {                                                                                    \
         if (size == 4 && d->pre > env->segs[R_CS].limit) {                               \
             raise_exception_err(env, EXCP_GP, 0);                                        \
         }                                                                                \
-        cpu_push(env, size, d->next_rip);                                                 \
+        cpu_push(env, size, d->next_rip);                                                \
         env->next_rip = d->pre;                                                          \
     }                                                                                    \
-    static void op_ret_##size(CPUX86State *env, const Insn *d)                           \
+    INSN_HANDLER(op_ret_##size)                                                          \
     {                                                                                    \
         uint64_t target = cpu_stack_peek(env, size, 0);                                  \
         if (size == 8 ? !is_canonical(target) : target > env->segs[R_CS].limit) {        \

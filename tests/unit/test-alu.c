@@ -1354,6 +1354,139 @@ static void test_specialized(void)
     g_rand_free(rng);
 }
 
+/*
+ * Two instructions whose handlers the translator binds together: a compare and a Jcc
+ * (insn_fuse_compare), an IMUL and an instruction that kills the flags
+ * (insn_without_flags); run as the engine runs them, or by the generic handlers one
+ * after the other.
+ */
+typedef struct FuseCase {
+    const char *cmp, *jcc;
+    bool mode64;
+} FuseCase;
+
+static const FuseCase fuse_cases[] = {
+    {"39 c8", "74 10", true},
+    {"48 39 c8", "0f 8c 00 01 00 00", true},
+    {"83 f9 10", "76 f0", false},
+    {"3d 00 00 01 00", "77 10", false},
+    {"3b 4b 08", "72 10", false},
+    {"80 7b 02 00", "75 10", false},
+    {"48 3b 4b 08", "7f 10", true},
+    {"66 39 c8", "7e 10", false},
+    {"38 e0", "70 10", false},
+    {"85 c8", "78 10", false},
+    {"f6 c4 01", "75 f0", false},
+    {"48 85 c0", "7a 10", true},
+    {"84 43 01", "7d 10", false},
+    {"f7 43 04 ff 00 00 00", "73 10", false},
+    {"48 83 f8 ff", "71 10", true},
+    {"39 c8", "7b 10", false},
+    /* IMUL before an instruction that kills the flags: no record (insn_without_flags) */
+    {"69 c0 6d 4e c6 41", "05 39 30 00 00", false},
+    {"0f af c1", "85 c0", false},
+    {"48 6b c0 07", "48 31 c3", true},
+    {"48 0f af c8", "39 c8", true},
+};
+
+static void fuse_decode(Insn *d, const char *hex, uint64_t rip, bool mode64)
+{
+    uint8_t bytes[16] = {0};
+    size_t n = parse_hex(hex, bytes);
+    const InsnDef *def;
+
+    g_assert_cmpint(decode_insn(d, bytes, n, mode64 ? DECODE_64 : DECODE_32), ==,
+                    DECODE_OK);
+    def = insn_lookup(d, mode64);
+    g_assert_nonnull(def);
+    d->fn = d->generic = def->fn;
+    d->sets_next_rip = (def->flags & IF_BRANCH) != 0; /* as the translator, specialised */
+    d->rip = rip;
+    d->next_rip = rip + d->len;
+    d->fn = insn_specialize(d, mode64 ? HF_CS64 | HF_LMA | HF_PE | HF_CS32 | HF_SS32
+                                      : HF_PE | HF_CS32 | HF_SS32);
+}
+
+/* Generic: the compare, then (unless it faulted, or only_cmp) the Jcc. */
+static int fuse_run_generic(CPUX86State *env, const Insn *ins, bool only_cmp)
+{
+    int v = spec_run(env, ins[0].generic, &ins[0]);
+
+    if (v >= 0 || only_cmp) {
+        return v;
+    }
+    return spec_run(env, ins[1].generic, &ins[1]);
+}
+
+/* Fused, as the engine runs it: block_end allows both, or the compare only. */
+static int fuse_run_fused(CPUX86State *env, InsnHandler *fused, const Insn *ins,
+                          bool only_cmp)
+{
+    env->rip = ins[0].rip;
+    env->next_rip = ins[0].next_rip;
+    env->exception_index = -1;
+    env->block_icount = icount.count;
+    env->block_end = only_cmp ? &ins[1] : &ins[2];
+    env->cur_insn = ins;
+    if (setjmp(env->jmp_env)) {
+        env->cur_insn = NULL;
+        return env->exception_index;
+    }
+    fused(env, ins);
+    /* rip after the last one that ran, as the exec loop finds it */
+    if (!env->cur_insn->sets_next_rip) {
+        env->next_rip = env->cur_insn->next_rip;
+    }
+    env->cur_insn = NULL;
+    return -1;
+}
+
+static void test_fused(void)
+{
+    GRand *rng = g_rand_new_with_seed(11);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(fuse_cases); i++) {
+        const FuseCase *c = &fuse_cases[i];
+        Insn ins[3];
+        InsnHandler *fused;
+
+        memset(ins, 0, sizeof(ins));
+        fuse_decode(&ins[0], c->cmp, 0x1000, c->mode64);
+        fuse_decode(&ins[1], c->jcc, ins[0].next_rip, c->mode64);
+        ins[1].idx = 1; /* its place in the block, for icount */
+#ifdef INSN_NO_SPECIALIZE
+        g_assert_null(insn_fuse_compare(&ins[0], &ins[1]));
+        g_assert_false(insn_kills_flags(&ins[1]));
+        continue;
+#endif
+        fused = insn_fuse_compare(&ins[0], &ins[1]);
+        if (!fused && insn_kills_flags(&ins[1])) {
+            fused = insn_without_flags(&ins[0]);
+        }
+        g_assert_nonnull(fused);
+        for (int k = 0; k < 600; k++) {
+            CPUX86State *a = new_env(), *b = new_env();
+            uint8_t start[sizeof(guest_mem)], after[sizeof(guest_mem)];
+            bool only_cmp = k % 5 == 4;
+            int va, vb;
+
+            spec_random_state(a, rng, c->mode64);
+            memcpy(b, a, offsetof(CPUX86State, jmp_env));
+            memcpy(start, guest_mem, sizeof(guest_mem));
+            va = fuse_run_generic(a, ins, only_cmp);
+            memcpy(after, guest_mem, sizeof(guest_mem));
+            memcpy(guest_mem, start, sizeof(guest_mem));
+            vb = fuse_run_fused(b, fused, ins, only_cmp);
+            g_assert_cmpint(va, ==, vb);
+            spec_assert_same(a, b);
+            g_assert_cmpmem(after, sizeof(after), guest_mem, sizeof(guest_mem));
+            g_free(a);
+            g_free(b);
+        }
+    }
+    g_rand_free(rng);
+}
+
 int main(int argc, char **argv)
 {
     struct sigaction sa = {.sa_handler = on_sigfpe};
@@ -1371,5 +1504,6 @@ int main(int argc, char **argv)
     g_test_add_func("/alu/bcd-vs-host", test_bcd_against_host);
     g_test_add_func("/alu/aam-zero", test_aam_zero);
     g_test_add_func("/alu/specialized-vs-generic", test_specialized);
+    g_test_add_func("/alu/paired-vs-generic", test_fused);
     return g_test_run();
 }

@@ -102,7 +102,7 @@ def report(guest, rows):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
-    ap.add_argument("--runs", type=int, default=3, help="runs per case; the fastest counts")
+    ap.add_argument("--runs", type=int, default=5, help="runs per case; the fastest counts")
     ap.add_argument("--install-qemu", action="store_true",
                     help="apt-get install qemu-system-x86 if missing (as root)")
     ap.add_argument("--no-qemu", action="store_true")

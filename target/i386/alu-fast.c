@@ -50,63 +50,70 @@ static ALWAYS_INLINE void alu_to_reg(CPUX86State *env, const Insn *d, unsigned o
 
 /*
  * Memory destination: read (for writing, unless CMP), compute, write back, through
- * one TLB lookup.
+ * one TLB lookup; false for the generic handler (INSN_HANDLER_OR_GENERIC).
  */
-static ALWAYS_INLINE void alu_to_mem(CPUX86State *env, const Insn *d, unsigned op,
+static ALWAYS_INLINE bool alu_to_mem(CPUX86State *env, const Insn *d, unsigned op,
                                      unsigned size, uint64_t b)
 {
     void *p;
     uint64_t r;
 
     if (unlikely(!fast_mem(env, d, fast_ea(env, d), size, op != OP_CMP, &p))) {
-        fast_generic(env, d);
-        return;
+        return false;
     }
     r = alu_compute(op, ld_le(p, size), b);
     if (op != OP_CMP) {
         st_le(p, size, r);
     }
     alu_set_cc(env, op, size, r, b);
+    return true;
 }
 
 /* Memory source, register destination. */
-static ALWAYS_INLINE void alu_from_mem(CPUX86State *env, const Insn *d, unsigned op,
+static ALWAYS_INLINE bool alu_from_mem(CPUX86State *env, const Insn *d, unsigned op,
                                        unsigned size)
 {
     uint64_t b;
 
     if (unlikely(!fast_ld(env, d, size, &b))) {
-        fast_generic(env, d);
-        return;
+        return false;
     }
     alu_to_reg(env, d, op, size, FAST_REG, b);
+    return true;
 }
 
-/* The six forms of one operation at one size. */
+/*
+ * The six forms of one operation at one size. All are INSN_HANDLER_OR_GENERIC, the
+ * register forms too (they never fall back), so that the fused compares (below) find
+ * the same kind of body in every form.
+ */
 #define ALU_FORMS(name, op, size)                                                        \
-    INSN_HANDLER(op_##name##_Ev_Gv_r##size)                                              \
+    INSN_HANDLER_OR_GENERIC(op_##name##_Ev_Gv_r##size)                                   \
     {                                                                                    \
         alu_to_reg(env, d, op, size, FAST_RM, fast_get_opnd(env, d, FAST_REG, size));    \
+        return true;                                                                     \
     }                                                                                    \
-    INSN_HANDLER(op_##name##_Gv_Ev_r##size)                                              \
+    INSN_HANDLER_OR_GENERIC(op_##name##_Gv_Ev_r##size)                                   \
     {                                                                                    \
         alu_to_reg(env, d, op, size, FAST_REG, fast_get_opnd(env, d, FAST_RM, size));    \
+        return true;                                                                     \
     }                                                                                    \
-    INSN_HANDLER(op_##name##_Ev_Iz_r##size)                                              \
+    INSN_HANDLER_OR_GENERIC(op_##name##_Ev_Iz_r##size)                                   \
     {                                                                                    \
         alu_to_reg(env, d, op, size, FAST_RM, d->imm);                                   \
+        return true;                                                                     \
     }                                                                                    \
-    INSN_HANDLER(op_##name##_Ev_Gv_m##size)                                              \
+    INSN_HANDLER_OR_GENERIC(op_##name##_Ev_Gv_m##size)                                   \
     {                                                                                    \
-        alu_to_mem(env, d, op, size, fast_get_opnd(env, d, FAST_REG, size));             \
+        return alu_to_mem(env, d, op, size, fast_get_opnd(env, d, FAST_REG, size));      \
     }                                                                                    \
-    INSN_HANDLER(op_##name##_Gv_Ev_m##size)                                              \
+    INSN_HANDLER_OR_GENERIC(op_##name##_Gv_Ev_m##size)                                   \
     {                                                                                    \
-        alu_from_mem(env, d, op, size);                                                  \
+        return alu_from_mem(env, d, op, size);                                           \
     }                                                                                    \
-    INSN_HANDLER(op_##name##_Ev_Iz_m##size)                                              \
+    INSN_HANDLER_OR_GENERIC(op_##name##_Ev_Iz_m##size)                                   \
     {                                                                                    \
-        alu_to_mem(env, d, op, size, d->imm);                                            \
+        return alu_to_mem(env, d, op, size, d->imm);                                     \
     }
 
 #define ALU_OP(name, op)                                                                 \
@@ -148,36 +155,38 @@ static ALWAYS_INLINE void test_set_cc(CPUX86State *env, unsigned size, uint64_t 
     env->cc_src = 0;
 }
 
-static ALWAYS_INLINE void test_mem(CPUX86State *env, const Insn *d, unsigned size,
+static ALWAYS_INLINE bool test_mem(CPUX86State *env, const Insn *d, unsigned size,
                                    uint64_t b)
 {
     uint64_t a;
 
     if (unlikely(!fast_ld(env, d, size, &a))) {
-        fast_generic(env, d);
-        return;
+        return false;
     }
     test_set_cc(env, size, a & b);
+    return true;
 }
 
 #define TEST_FORMS(size)                                                                 \
-    INSN_HANDLER(op_test_Ev_Gv_r##size)                                                  \
+    INSN_HANDLER_OR_GENERIC(op_test_Ev_Gv_r##size)                                       \
     {                                                                                    \
         test_set_cc(env, size,                                                           \
                     fast_get_opnd(env, d, FAST_RM, size) &                               \
                         fast_get_opnd(env, d, FAST_REG, size));                          \
+        return true;                                                                     \
     }                                                                                    \
-    INSN_HANDLER(op_test_Ev_Iz_r##size)                                                  \
+    INSN_HANDLER_OR_GENERIC(op_test_Ev_Iz_r##size)                                       \
     {                                                                                    \
         test_set_cc(env, size, fast_get_opnd(env, d, FAST_RM, size) & d->imm);           \
+        return true;                                                                     \
     }                                                                                    \
-    INSN_HANDLER(op_test_Ev_Gv_m##size)                                                  \
+    INSN_HANDLER_OR_GENERIC(op_test_Ev_Gv_m##size)                                       \
     {                                                                                    \
-        test_mem(env, d, size, fast_get_opnd(env, d, FAST_REG, size));                   \
+        return test_mem(env, d, size, fast_get_opnd(env, d, FAST_REG, size));            \
     }                                                                                    \
-    INSN_HANDLER(op_test_Ev_Iz_m##size)                                                  \
+    INSN_HANDLER_OR_GENERIC(op_test_Ev_Iz_m##size)                                       \
     {                                                                                    \
-        test_mem(env, d, size, d->imm);                                                  \
+        return test_mem(env, d, size, d->imm);                                           \
     }
 
 TEST_FORMS(1)
@@ -233,7 +242,9 @@ static ALWAYS_INLINE void fused_jcc(CPUX86State *env, const Insn *d, unsigned co
 #define FUSED_COND(base, c)                                                              \
     static void base##_j##c(CPUX86State *env, const Insn *d)                             \
     {                                                                                    \
-        base##_body(env, d);                                                             \
+        if (unlikely(!base##_body(env, d))) {                                            \
+            insn_run_generic(env, d); /* the compare, then the Jcc here */               \
+        }                                                                                \
         fused_jcc(env, d, c);                                                            \
     }
 /* clang-format off */
@@ -318,7 +329,7 @@ static ALWAYS_INLINE void incdec_reg(CPUX86State *env, unsigned r, unsigned size
     incdec_commit(env, size, dec, v, cf);
 }
 
-static ALWAYS_INLINE void incdec_mem(CPUX86State *env, const Insn *d, unsigned size,
+static ALWAYS_INLINE bool incdec_mem(CPUX86State *env, const Insn *d, unsigned size,
                                      bool dec)
 {
     uint64_t cf, v;
@@ -326,12 +337,12 @@ static ALWAYS_INLINE void incdec_mem(CPUX86State *env, const Insn *d, unsigned s
 
     if (unlikely(!fast_carry(env, &cf) ||
                  !fast_mem(env, d, fast_ea(env, d), size, true, &p))) {
-        fast_generic(env, d);
-        return;
+        return false;
     }
     v = ld_le(p, size) + (dec ? -1 : 1);
     st_le(p, size, v);
     incdec_commit(env, size, dec, v, cf);
+    return true;
 }
 
 #define INCDEC_FORMS(size)                                                               \
@@ -343,13 +354,13 @@ static ALWAYS_INLINE void incdec_mem(CPUX86State *env, const Insn *d, unsigned s
     {                                                                                    \
         incdec_reg(env, d->rm, size, true);                                              \
     }                                                                                    \
-    INSN_HANDLER(op_inc_Ev_m##size)                                                      \
+    INSN_HANDLER_OR_GENERIC(op_inc_Ev_m##size)                                           \
     {                                                                                    \
-        incdec_mem(env, d, size, false);                                                 \
+        return incdec_mem(env, d, size, false);                                          \
     }                                                                                    \
-    INSN_HANDLER(op_dec_Ev_m##size)                                                      \
+    INSN_HANDLER_OR_GENERIC(op_dec_Ev_m##size)                                           \
     {                                                                                    \
-        incdec_mem(env, d, size, true);                                                  \
+        return incdec_mem(env, d, size, true);                                           \
     }
 
 INCDEC_FORMS(4)

@@ -149,9 +149,9 @@ static ALWAYS_INLINE uint64_t fast_ea(const CPUX86State *env, const Insn *d)
 /*
  * The host address of size bytes of d's memory operand at offset ea, for reading or
  * for writing; false if the access is not for the fast path: then the handler
- * returns fast_generic(env, d). A read-modify-write operand looks up for writing
- * once, as cpu_ld_rmw does, and the store after it needs no second lookup (nothing
- * between them changes the TLB).
+ * (INSN_HANDLER_OR_GENERIC) returns false, for the generic handler. A read-modify-write
+ * operand looks up for writing once, as cpu_ld_rmw does, and the store after it needs no
+ * second lookup (nothing between them changes the TLB).
  */
 static ALWAYS_INLINE bool fast_mem(CPUX86State *env, const Insn *d, uint64_t ea,
                                    unsigned size, bool write, void **p)
@@ -182,12 +182,6 @@ static ALWAYS_INLINE bool fast_st(CPUX86State *env, const Insn *d, unsigned size
     }
     st_le(p, size, v);
     return true;
-}
-
-/* The whole instruction by its generic handler (a tail call), with rip and icount stored. */
-static ALWAYS_INLINE void fast_generic(CPUX86State *env, const Insn *d)
-{
-    insn_run_generic(env, d);
 }
 
 #endif

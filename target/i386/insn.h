@@ -146,4 +146,23 @@ static inline __attribute__((always_inline)) void insn_next(CPUX86State *env,
     static inline                                                                        \
         __attribute__((always_inline)) void name##_body(CPUX86State *env, const Insn *d)
 
+/*
+ * The same for a body that may leave the instruction to its generic handler: it
+ * returns false before changing anything, and insn_generic runs the whole instruction
+ * (a tail call, so the fast path saves no registers for it); true when it is done.
+ */
+#define INSN_HANDLER_OR_GENERIC(name)                                                    \
+    static inline __attribute__((always_inline)) bool name##_body(CPUX86State *env,      \
+                                                                  const Insn *d);        \
+    static void name(CPUX86State *env, const Insn *d)                                    \
+    {                                                                                    \
+        if (likely(name##_body(env, d))) {                                               \
+            insn_next(env, d);                                                           \
+        } else {                                                                         \
+            insn_generic(env, d);                                                        \
+        }                                                                                \
+    }                                                                                    \
+    static inline                                                                        \
+        __attribute__((always_inline)) bool name##_body(CPUX86State *env, const Insn *d)
+
 #endif

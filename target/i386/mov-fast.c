@@ -10,27 +10,20 @@ static bool is_mem(const Insn *d)
     return d->has_modrm && d->mod != 3;
 }
 
-/* Store v to d's memory operand, or run the whole instruction by its generic handler. */
-static ALWAYS_INLINE void st_mem(CPUX86State *env, const Insn *d, unsigned size,
+/*
+ * Store v to / load *v from d's memory operand on the fast path; false: nothing done,
+ * the handler returns false for the generic handler (INSN_HANDLER_OR_GENERIC).
+ */
+static ALWAYS_INLINE bool st_mem(CPUX86State *env, const Insn *d, unsigned size,
                                  uint64_t v)
 {
-    if (unlikely(!fast_st(env, d, size, v))) {
-        fast_generic(env, d);
-    }
+    return likely(fast_st(env, d, size, v));
 }
 
-/*
- * Load d's memory operand into *v; false: the generic handler has run the whole
- * instruction, and the caller must return.
- */
 static ALWAYS_INLINE bool ld_mem(CPUX86State *env, const Insn *d, unsigned size,
                                  uint64_t *v)
 {
-    if (unlikely(!fast_ld(env, d, size, v))) {
-        fast_generic(env, d);
-        return false;
-    }
-    return true;
+    return likely(fast_ld(env, d, size, v));
 }
 
 static ALWAYS_INLINE uint64_t sext_from(uint64_t v, unsigned size)
@@ -46,28 +39,30 @@ static ALWAYS_INLINE uint64_t sext_from(uint64_t v, unsigned size)
     {                                                                                    \
         fast_set_opnd(env, d, FAST_RM, size, fast_get_opnd(env, d, FAST_REG, size));     \
     }                                                                                    \
-    INSN_HANDLER(op_mov_Ev_Gv_m##size)                                                   \
+    INSN_HANDLER_OR_GENERIC(op_mov_Ev_Gv_m##size)                                        \
     {                                                                                    \
-        st_mem(env, d, size, fast_get_opnd(env, d, FAST_REG, size));                     \
+        return st_mem(env, d, size, fast_get_opnd(env, d, FAST_REG, size));              \
     }                                                                                    \
     INSN_HANDLER(op_mov_Gv_Ev_r##size)                                                   \
     {                                                                                    \
         fast_set_opnd(env, d, FAST_REG, size, fast_get_opnd(env, d, FAST_RM, size));     \
     }                                                                                    \
-    INSN_HANDLER(op_mov_Gv_Ev_m##size)                                                   \
+    INSN_HANDLER_OR_GENERIC(op_mov_Gv_Ev_m##size)                                        \
     {                                                                                    \
         uint64_t v;                                                                      \
-        if (ld_mem(env, d, size, &v)) {                                                  \
-            fast_set_opnd(env, d, FAST_REG, size, v);                                    \
+        if (!ld_mem(env, d, size, &v)) {                                                 \
+            return false;                                                                \
         }                                                                                \
+        fast_set_opnd(env, d, FAST_REG, size, v);                                        \
+        return true;                                                                     \
     }                                                                                    \
     INSN_HANDLER(op_mov_Ev_Iz_r##size)                                                   \
     {                                                                                    \
         fast_set_opnd(env, d, FAST_RM, size, d->imm);                                    \
     }                                                                                    \
-    INSN_HANDLER(op_mov_Ev_Iz_m##size)                                                   \
+    INSN_HANDLER_OR_GENERIC(op_mov_Ev_Iz_m##size)                                        \
     {                                                                                    \
-        st_mem(env, d, size, d->imm);                                                    \
+        return st_mem(env, d, size, d->imm);                                             \
     }
 
 #define LEA_FORM(size)                                                                   \
@@ -90,23 +85,27 @@ LEA_FORM(8)
     {                                                                                    \
         fast_set(env, d->reg, 4, ext(fast_get_opnd(env, d, FAST_RM, src), src));         \
     }                                                                                    \
-    INSN_HANDLER(op_##name##_m4)                                                         \
+    INSN_HANDLER_OR_GENERIC(op_##name##_m4)                                              \
     {                                                                                    \
         uint64_t v;                                                                      \
-        if (ld_mem(env, d, src, &v)) {                                                   \
-            fast_set(env, d->reg, 4, ext(v, src));                                       \
+        if (!ld_mem(env, d, src, &v)) {                                                  \
+            return false;                                                                \
         }                                                                                \
+        fast_set(env, d->reg, 4, ext(v, src));                                           \
+        return true;                                                                     \
     }                                                                                    \
     INSN_HANDLER(op_##name##_r8)                                                         \
     {                                                                                    \
         fast_set(env, d->reg, 8, ext(fast_get_opnd(env, d, FAST_RM, src), src));         \
     }                                                                                    \
-    INSN_HANDLER(op_##name##_m8)                                                         \
+    INSN_HANDLER_OR_GENERIC(op_##name##_m8)                                              \
     {                                                                                    \
         uint64_t v;                                                                      \
-        if (ld_mem(env, d, src, &v)) {                                                   \
-            fast_set(env, d->reg, 8, ext(v, src));                                       \
+        if (!ld_mem(env, d, src, &v)) {                                                  \
+            return false;                                                                \
         }                                                                                \
+        fast_set(env, d->reg, 8, ext(v, src));                                           \
+        return true;                                                                     \
     }
 
 #define ZEXT(v, size) (v)
@@ -191,61 +190,62 @@ INSN_SPECIALIZER(mov_specialize)
  * The source is read whatever the condition; a 32-bit CMOV always zero-extends. A
  * condition cc_test_try leaves runs the generic handler, before anything changed.
  */
-static ALWAYS_INLINE void cmov(CPUX86State *env, const Insn *d, unsigned cond,
+static ALWAYS_INLINE bool cmov(CPUX86State *env, const Insn *d, unsigned cond,
                                unsigned size, bool mem)
 {
     uint64_t v;
     bool holds;
 
     if (unlikely(!cc_test_try(env, cond, &holds))) {
-        fast_generic(env, d);
-        return;
+        return false;
     }
     if (!mem) {
         v = env->regs[d->rm];
     } else if (!ld_mem(env, d, size, &v)) {
-        return;
+        return false;
     }
     fast_set(env, d->reg, size, holds ? v : env->regs[d->reg]);
+    return true;
 }
 
-static ALWAYS_INLINE void setcc(CPUX86State *env, const Insn *d, unsigned cond, bool mem)
+static ALWAYS_INLINE bool setcc(CPUX86State *env, const Insn *d, unsigned cond, bool mem)
 {
     bool holds;
 
     if (unlikely(!cc_test_try(env, cond, &holds))) {
-        fast_generic(env, d);
-    } else if (mem) {
-        st_mem(env, d, 1, holds);
-    } else {
-        fast_set_opnd(env, d, FAST_RM, 1, holds);
+        return false;
     }
+    if (mem) {
+        return st_mem(env, d, 1, holds);
+    }
+    fast_set_opnd(env, d, FAST_RM, 1, holds);
+    return true;
 }
 
 #define CC_FORMS(c)                                                                      \
-    INSN_HANDLER(op_cmov##c##_r4)                                                        \
+    INSN_HANDLER_OR_GENERIC(op_cmov##c##_r4)                                             \
     {                                                                                    \
-        cmov(env, d, c, 4, false);                                                       \
+        return cmov(env, d, c, 4, false);                                                \
     }                                                                                    \
-    INSN_HANDLER(op_cmov##c##_m4)                                                        \
+    INSN_HANDLER_OR_GENERIC(op_cmov##c##_m4)                                             \
     {                                                                                    \
-        cmov(env, d, c, 4, true);                                                        \
+        return cmov(env, d, c, 4, true);                                                 \
     }                                                                                    \
-    INSN_HANDLER(op_cmov##c##_r8)                                                        \
+    INSN_HANDLER_OR_GENERIC(op_cmov##c##_r8)                                             \
     {                                                                                    \
-        cmov(env, d, c, 8, false);                                                       \
+        return cmov(env, d, c, 8, false);                                                \
     }                                                                                    \
-    INSN_HANDLER(op_cmov##c##_m8)                                                        \
+    INSN_HANDLER_OR_GENERIC(op_cmov##c##_m8)                                             \
     {                                                                                    \
-        cmov(env, d, c, 8, true);                                                        \
+        return cmov(env, d, c, 8, true);                                                 \
     }                                                                                    \
-    INSN_HANDLER(op_set##c##_r)                                                          \
+    INSN_HANDLER_OR_GENERIC(op_set##c##_r)                                               \
     {                                                                                    \
-        setcc(env, d, c, false);                                                         \
+        return setcc(env, d, c, false);                                                  \
     }                                                                                    \
-    INSN_HANDLER(op_set##c##_m)                                                          \
+    INSN_HANDLER_OR_GENERIC(op_set##c##_m)                                               \
     {                                                                                    \
-        setcc(env, d, c, true);                                                          \
+        return setcc(env, d, c, true);                                                   \
     }
 
 CC_FORMS(0)

@@ -47,18 +47,20 @@ static ALWAYS_INLINE void imul_to_reg(CPUX86State *env, const Insn *d, unsigned 
 }
 
 /* Gv,Ev or Gv,Ev,Iz with Ev in memory: Ev on the fast path, or the generic handler. */
-static ALWAYS_INLINE void imul_mem(CPUX86State *env, const Insn *d, unsigned size,
+static ALWAYS_INLINE bool imul_mem(CPUX86State *env, const Insn *d, unsigned size,
                                    bool with_imm)
 {
     uint64_t v;
 
     if (unlikely(!fast_ld(env, d, size, &v))) {
-        fast_generic(env, d);
-    } else if (with_imm) {
+        return false;
+    }
+    if (with_imm) {
         imul_to_reg(env, d, size, v, d->imm);
     } else {
         imul_to_reg(env, d, size, env->regs[d->reg], v);
     }
+    return true;
 }
 
 #define IMUL_FORMS(size)                                                                 \
@@ -66,17 +68,17 @@ static ALWAYS_INLINE void imul_mem(CPUX86State *env, const Insn *d, unsigned siz
     {                                                                                    \
         imul_to_reg(env, d, size, env->regs[d->reg], env->regs[d->rm]);                  \
     }                                                                                    \
-    INSN_HANDLER(op_imul_Gv_Ev_m##size)                                                  \
+    INSN_HANDLER_OR_GENERIC(op_imul_Gv_Ev_m##size)                                       \
     {                                                                                    \
-        imul_mem(env, d, size, false);                                                   \
+        return imul_mem(env, d, size, false);                                            \
     }                                                                                    \
     INSN_HANDLER(op_imul_Gv_Ev_Iz_r##size)                                               \
     {                                                                                    \
         imul_to_reg(env, d, size, env->regs[d->rm], d->imm);                             \
     }                                                                                    \
-    INSN_HANDLER(op_imul_Gv_Ev_Iz_m##size)                                               \
+    INSN_HANDLER_OR_GENERIC(op_imul_Gv_Ev_Iz_m##size)                                    \
     {                                                                                    \
-        imul_mem(env, d, size, true);                                                    \
+        return imul_mem(env, d, size, true);                                             \
     }
 
 IMUL_FORMS(4)

@@ -73,7 +73,7 @@ static ALWAYS_INLINE void shift_reg(CPUX86State *env, const Insn *d, unsigned op
     shift_commit(env, &s, size);
 }
 
-static ALWAYS_INLINE void shift_mem(CPUX86State *env, const Insn *d, unsigned op,
+static ALWAYS_INLINE bool shift_mem(CPUX86State *env, const Insn *d, unsigned op,
                                     unsigned how, unsigned size)
 {
     unsigned count = shift_count(env, d, how, size);
@@ -81,15 +81,15 @@ static ALWAYS_INLINE void shift_mem(CPUX86State *env, const Insn *d, unsigned op
     Shifted s;
 
     if (unlikely(!fast_mem(env, d, fast_ea(env, d), size, true, &p))) {
-        fast_generic(env, d);
-        return;
+        return false;
     }
     if (count == 0) {
-        return; /* written back unchanged: plain RAM, already writable, stays the same */
+        return true; /* written back unchanged: plain RAM, already writable, the same */
     }
     s = shift_value(op, size, ld_le(p, size), count);
     st_le(p, size, s.value);
     shift_commit(env, &s, size);
+    return true;
 }
 
 #define SHIFT_FORM(name, op, how, size)                                                  \
@@ -97,9 +97,9 @@ static ALWAYS_INLINE void shift_mem(CPUX86State *env, const Insn *d, unsigned op
     {                                                                                    \
         shift_reg(env, d, op, how, size);                                                \
     }                                                                                    \
-    INSN_HANDLER(op_##name##_m##size)                                                    \
+    INSN_HANDLER_OR_GENERIC(op_##name##_m##size)                                         \
     {                                                                                    \
-        shift_mem(env, d, op, how, size);                                                \
+        return shift_mem(env, d, op, how, size);                                         \
     }
 
 #define SHIFT_OP(name, op)                                                               \

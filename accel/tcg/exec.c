@@ -96,7 +96,6 @@ exec_block(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
 
     env->block_icount = icount.count;
     env->block_end = env->exit_request ? d + 1 : d + n; /* at least one, as always */
-    env->cur_insn = d;
     d->fn(env, d); /* and the rest, by threaded dispatch (insn.h) */
     d = env->cur_insn;
     env->cur_insn = NULL;
@@ -133,6 +132,7 @@ exec_block_debug(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
         env->next_rip = d->next_rip;
         env->block_end = d + 1; /* one instruction: no threaded dispatch (insn.h) */
         d->fn(env, d);
+        env->cur_insn = NULL; /* the loop keeps rip and icount stored */
         env->rip = env->next_rip;
         icount.count++;
         if (unlikely(env->dbg_watch_hit)) {
@@ -243,12 +243,12 @@ static void exec_chain(CPUX86State *env, TranslationBlock *tb, uint64_t stop_at)
         uint64_t left;
 
         env->block_icount = count;
-        env->cur_insn = first;
         first->fn(env, first); /* and the rest, by threaded dispatch (insn.h) */
         last = env->cur_insn;
         count += last->idx + 1u;
         rip = last->sets_next_rip ? env->next_rip : last->next_rip;
-        if (!EXEC_CHAINING || (env->exit_request | tb->ends_with_exit | irq_pending(env)) ||
+        if (!EXEC_CHAINING ||
+            (env->exit_request | tb->ends_with_exit | irq_pending(env)) ||
             count >= stop_at) {
             break;
         }

@@ -190,14 +190,11 @@ static size_t fetch_next_page(CPUX86State *env, CodeSource *src, uint8_t *buf, s
  */
 void insn_run_generic(CPUX86State *env, const Insn *d)
 {
-    const Insn *cur = env->cur_insn; /* d, or NULL in the debug loop and tests */
-
-    cpu_sync_insn(env); /* icount (the debug loop and tests keep it stored) */
-    env->cur_insn = NULL;
+    env->cur_insn = NULL; /* rip is stored: nothing to sync from */
+    icount.count = cpu_insn_icount(env, d);
     env->rip = d->rip;
     env->next_rip = d->next_rip;
     d->generic(env, d);
-    env->cur_insn = cur;
 }
 
 void insn_generic(CPUX86State *env, const Insn *d)

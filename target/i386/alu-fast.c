@@ -224,9 +224,10 @@ static ALWAYS_INLINE void fused_jcc(CPUX86State *env, const Insn *d, unsigned co
     const Insn *j = d + 1;
 
     if (unlikely(j >= env->block_end)) {
-        return; /* the block ends after the compare */
+        env->cur_insn = d; /* the block ends after the compare */
+        return;
     }
-    env->cur_insn = j;
+    env->cur_insn = j; /* for the #GP, and the loop if taken */
     if (cc_test_inline(env, cond)) {
         if (!(env->hflags & HF_CS64) && j->pre > env->segs[R_CS].limit) {
             raise_exception_err(env, EXCP_GP, 0);

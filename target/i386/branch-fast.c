@@ -15,6 +15,7 @@ static bool is_canonical(uint64_t addr)
 static ALWAYS_INLINE void jump_pre(CPUX86State *env, const Insn *d, bool mode64)
 {
     if (!mode64 && d->pre > env->segs[R_CS].limit) {
+        env->cur_insn = d; /* for the fault's rip (cpu.h) */
         raise_exception_err(env, EXCP_GP, 0);
     }
     env->next_rip = d->pre;

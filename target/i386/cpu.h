@@ -6,12 +6,16 @@
  * icount.count counting the instructions before this one. The specialised handlers
  * (*-fast.c) run with none of the three stored, to save three stores per
  * instruction: they read d->rip and d->next_rip, never icount, and the branches among
- * them always set next_rip (taken or not). While one runs, env->cur_insn points at its
- * Insn, and whatever can be reached from inside an instruction and needs rip or the
- * count (raising an exception, the memory slow paths that lead to page faults,
- * devices and the clocks) calls cpu_sync_insn() first. Faults longjmp out of the handler (raise_exception), leaving
- * rip at the faulting instruction, so a handler must do every access that can fault
- * before it changes registers or flags.
+ * them always set next_rip (taken or not). What needs rip or the count from inside an
+ * instruction (raising an exception, the memory slow paths that lead to page faults,
+ * devices and the clocks) calls cpu_sync_insn() first, which computes both from
+ * env->cur_insn when it is set: a specialised handler that can raise an exception or
+ * reach a slow path itself sets env->cur_insn to its Insn first (stack-fast.c,
+ * branch-fast.c, the fused Jcc); the others leave whatever is not their fast path to
+ * the generic handler (INSN_HANDLER_OR_GENERIC, insn.h), which runs with cur_insn
+ * NULL. Faults longjmp out of the handler (raise_exception), leaving rip at the
+ * faulting instruction, so a handler must do every access that can fault before it
+ * changes registers or flags.
  */
 #ifndef TARGET_I386_CPU_H
 #define TARGET_I386_CPU_H

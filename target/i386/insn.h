@@ -116,7 +116,7 @@ static inline bool insn_is_specialised(const Insn *d)
  * one only, and the handlers pass control along without returning to it. The loop
  * sets env->block_end (the instructions it allows: the block, or less for the
  * budget); cpu_exit() and a taken side exit make it NULL, so the handler returns
- * instead, and the loop finds the last instruction run in env->cur_insn. A block
+ * instead, leaving the last instruction run in env->cur_insn for the loop. A block
  * has at most TB_MAX_INSNS instructions, so even without the tail calls (an
  * unoptimised build) the stack stays shallow.
  */
@@ -126,8 +126,9 @@ static inline __attribute__((always_inline)) void insn_next(CPUX86State *env,
     const Insn *next = d + 1;
 
     if (likely(next < env->block_end)) {
-        env->cur_insn = next;
         next->fn(env, next);
+    } else {
+        env->cur_insn = d; /* the last one run, for the loop */
     }
 }
 

@@ -20,15 +20,18 @@ static unsigned opcode_reg(const Insn *d)
 #define STACK_FORMS(size)                                                                \
     INSN_HANDLER(op_push_Zv_##size)                                                      \
     {                                                                                    \
+        env->cur_insn = d; /* faults and slow paths sync from it (cpu.h) */              \
         cpu_push(env, size, env->regs[opcode_reg(d)]);                                   \
     }                                                                                    \
     INSN_HANDLER(op_pop_Zv_##size)                                                       \
     {                                                                                    \
+        env->cur_insn = d; /* faults and slow paths sync from it (cpu.h) */              \
         uint64_t v = cpu_pop(env, size);                                                 \
         fast_set(env, opcode_reg(d), size, v);                                           \
     }                                                                                    \
     INSN_HANDLER(op_call_Jz_##size)                                                      \
     {                                                                                    \
+        env->cur_insn = d; /* faults and slow paths sync from it (cpu.h) */              \
         if (size == 4 && d->pre > env->segs[R_CS].limit) {                               \
             raise_exception_err(env, EXCP_GP, 0);                                        \
         }                                                                                \
@@ -37,6 +40,7 @@ static unsigned opcode_reg(const Insn *d)
     }                                                                                    \
     INSN_HANDLER(op_ret_##size)                                                          \
     {                                                                                    \
+        env->cur_insn = d; /* faults and slow paths sync from it (cpu.h) */              \
         uint64_t target = cpu_stack_peek(env, size, 0);                                  \
         if (size == 8 ? !is_canonical(target) : target > env->segs[R_CS].limit) {        \
             raise_exception_err(env, EXCP_GP, 0);                                        \

@@ -84,10 +84,11 @@ static void exec_log_block(CPUX86State *env, const TranslationBlock *tb)
 /*
  * Run instructions [0, n) of tb (n >= 1); stops early when one asks for an exit.
  * rip and next_rip are constants of the block (translate.c), in each Insn. The loop
- * stores neither: it points env->cur_insn at the instruction, a generic handler's
- * wrapper stores both, and a specialised handler reads them from its Insn (cpu.h).
- * Only the last instruction, or one that asks for an exit, can branch, so rip is set
- * once, at the end: from env->next_rip if that instruction leaves it there.
+ * stores neither: a generic handler's wrapper stores both, and a specialised handler
+ * reads them from its Insn (cpu.h). The handlers run one after another by threaded
+ * dispatch (insn.h), and the last one run leaves itself in env->cur_insn. Only the
+ * last instruction, or one that asks for an exit, can branch, so rip is set once, at
+ * the end: from env->next_rip if that instruction leaves it there.
  */
 static inline __attribute__((always_inline)) const Insn *
 exec_block(CPUX86State *env, const TranslationBlock *tb, uint32_t n)
@@ -209,7 +210,6 @@ static BoundaryResult exec_boundary(CPUX86State *env, ExecResult *result)
     return BOUNDARY_RUN;
 }
 
-/* After tb ran to its end: may the next block follow without the full checks? */
 /*
  * Run tb, then the blocks that follow it, for as long as nothing needs the full
  * boundary checks: no exit request, no IF_EXIT instruction, no interrupt pending,

@@ -346,21 +346,6 @@ static void cmd_vkill(GDBState *s, const char *args)
     cmd_kill(s, args);
 }
 
-static void cmd_ok(GDBState *s, const char *args)
-{
-    gdb_reply(s, "OK");
-}
-
-static void cmd_empty(GDBState *s, const char *args)
-{
-    gdb_reply(s, "");
-}
-
-static void q_vcont_actions(GDBState *s, const char *args)
-{
-    gdb_reply(s, "vCont;c;C;s;S");
-}
-
 /* ---- queries ---- */
 
 static void q_supported(GDBState *s, const char *args)
@@ -418,26 +403,6 @@ static void set_no_ack(GDBState *s, const char *args)
 {
     gdb_reply(s, "OK"); /* the last acknowledged packet */
     s->no_ack = true;
-}
-
-static void q_current_thread(GDBState *s, const char *args)
-{
-    gdb_reply(s, "QC1");
-}
-
-static void q_first_thread(GDBState *s, const char *args)
-{
-    gdb_reply(s, "m1");
-}
-
-static void q_next_thread(GDBState *s, const char *args)
-{
-    gdb_reply(s, "l");
-}
-
-static void q_attached(GDBState *s, const char *args)
-{
-    gdb_reply(s, "1"); /* gdb detaches (not kills) when it quits */
 }
 
 static void q_thread_info(GDBState *s, const char *args)
@@ -520,6 +485,7 @@ typedef struct GdbCmd {
     char after; /* what must follow the name: a separator, 0 for anything, '$' for
                    the end of the packet */
     GdbCmdFn *fn;
+    const char *reply; /* a command with a fixed answer has no fn, only this */
 } GdbCmd;
 
 /* Longest names first where one is a prefix of another. */
@@ -528,15 +494,15 @@ static const GdbCmd gdb_cmds[] = {
     {"qXfer:features:read:", 0, q_xfer_features},
     {"qqemu.PhyMemMode", '$', q_phys_mode},
     {"qRcmd", ',', q_rcmd},
-    {"qAttached", 0, q_attached},
-    {"qfThreadInfo", '$', q_first_thread},
-    {"qsThreadInfo", '$', q_next_thread},
+    {"qAttached", 0, NULL, "1"}, /* gdb detaches (not kills) when it quits */
+    {"qfThreadInfo", '$', NULL, "m1"},
+    {"qsThreadInfo", '$', NULL, "l"},
     {"qThreadExtraInfo", ',', q_thread_info},
-    {"qC", '$', q_current_thread},
-    {"qSymbol", ':', cmd_ok},
+    {"qC", '$', NULL, "QC1"},
+    {"qSymbol", ':', NULL, "OK"},
     {"QStartNoAckMode", '$', set_no_ack},
     {"Qqemu.PhyMemMode", ':', set_phys_mode},
-    {"vCont?", '$', q_vcont_actions},
+    {"vCont?", '$', NULL, "vCont;c;C;s;S"},
     {"vCont", ';', cmd_vcont},
     {"vKill", ';', cmd_vkill},
     {"bs", '$', cmd_reverse_step},
@@ -552,8 +518,8 @@ static const GdbCmd gdb_cmds[] = {
     {"C", 0, cmd_continue},
     {"s", 0, cmd_step},
     {"S", 0, cmd_step},
-    {"H", 0, cmd_ok},
-    {"T", 0, cmd_ok},
+    {"H", 0, NULL, "OK"},
+    {"T", 0, NULL, "OK"},
     {"D", 0, cmd_detach},
     {"k", '$', cmd_kill},
 };
@@ -590,9 +556,13 @@ void gdb_handle_packet(GDBState *s, const char *pkt, size_t len)
     }
     for (size_t i = 0; i < ARRAY_SIZE(gdb_cmds); i++) {
         if (cmd_matches(&gdb_cmds[i], pkt, &args)) {
-            gdb_cmds[i].fn(s, args);
+            if (gdb_cmds[i].fn) {
+                gdb_cmds[i].fn(s, args);
+            } else {
+                gdb_reply(s, gdb_cmds[i].reply);
+            }
             return;
         }
     }
-    cmd_empty(s, pkt); /* unsupported: gdb falls back or says so */
+    gdb_reply(s, ""); /* unsupported: gdb falls back or says so */
 }

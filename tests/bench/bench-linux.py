@@ -22,19 +22,14 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "functional"))
+from common import free_port  # noqa: E402
+
 PROMPT = b"reprise:/# "
 SCRIPT = ("uname -a", "head -c 16 /dev/urandom | od -An -tx1", "date; cat /proc/uptime",
           "grep -c . /proc/interrupts", "echo $((123456789 * 987654321 % 1000007))",
           "poweroff")
 TIMEOUT = 1800
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def connect(port, proc):

@@ -305,16 +305,8 @@ def test_replay_reverse_continue_to_reads(ctx):
     """In a replay, reverse-continue with an rwatch stops before the last read of the
     variable, with an awatch before its last read or write; forward continue stops after
     the next one."""
-    _need_gdb()
-    if not ctx.replay_enabled:
-        raise Skip("record/replay is disabled in this build")
-    rr = ctx.path("clock.rr")
-    _record_clock(ctx, rr)
-    elf = ctx.guest("clock")
-    sink = _symbol(elf, "sink")
+    elf, sink, proc, port = _replay_clock_under_gdb(ctx)
     load, store = _sink_accesses(elf, sink)
-    proc, port = _start(ctx, ["-icount", "rr=replay,rrfile=" + rr, "-serial", "null", "-S"],
-                        "replay")
     pc = 'printf "pc=0x%x\\n", $pc'
     out = _gdb(port, ["break puts_serial", "continue", "continue", "delete",
                       "awatch *(int*)%d" % sink, "reverse-continue", pc, "reverse-continue", pc,
@@ -323,6 +315,20 @@ def test_replay_reverse_continue_to_reads(ctx):
     check(_pcs(out) == [store, load, load + 6, load, load + 6],
           "reverse stops before the accesses (load %#x, store %#x): %s" % (load, store, out))
     _finish(proc)
+
+
+def _replay_clock_under_gdb(ctx):
+    """Record the clock guest, then replay it stopped for gdb (-S): (elf, the address of
+    its sink variable, the emulator process, the gdb port)."""
+    _need_gdb()
+    if not ctx.replay_enabled:
+        raise Skip("record/replay is disabled in this build")
+    rr = ctx.path("clock.rr")
+    _record_clock(ctx, rr)
+    elf = ctx.guest("clock")
+    proc, port = _start(ctx, ["-icount", "rr=replay,rrfile=" + rr, "-serial", "null", "-S"],
+                        "replay")
+    return elf, _symbol(elf, "sink"), proc, port
 
 
 def _record_clock(ctx, rr, gdb_commands=None):
@@ -371,15 +377,7 @@ def test_replay_reverse_step_and_continue(ctx):
     """In a replay: reverse-stepi retraces the forward stepi PCs backwards; reverse-
     continue stops at the previous breakpoint hit and at the last write of a
     watched variable; the ends of the history are reported as gdb expects."""
-    _need_gdb()
-    if not ctx.replay_enabled:
-        raise Skip("record/replay is disabled in this build")
-    rr = ctx.path("clock.rr")
-    _record_clock(ctx, rr)
-    elf = ctx.guest("clock")
-    sink = _symbol(elf, "sink")
-    proc, port = _start(ctx, ["-icount", "rr=replay,rrfile=" + rr, "-serial", "null", "-S"],
-                        "replay")
+    elf, sink, proc, port = _replay_clock_under_gdb(ctx)
     steps = 300
     script = ctx.path("reverse.py")
     with open(script, "w") as f:

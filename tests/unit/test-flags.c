@@ -217,21 +217,26 @@ static const FlagOp ops[] = {
     {"mul", HOSTS(mul), record_mul, CC_C | CC_O, 0, false},
 };
 
+/* Operands at the edges of every operand size. */
+static const uint64_t edges[] = {
+    0,
+    1,
+    0x7f,
+    0x80,
+    0xff,
+    0x7fff,
+    0x8000,
+    0xffff,
+    0x7fffffff,
+    0x80000000,
+    0xffffffff,
+    ~0ull,
+    0x7fffffffffffffffull,
+    0x8000000000000000ull,
+};
+
 static uint64_t gen_value(GRand *rng)
 {
-    static const uint64_t edges[] = {0,
-                                     1,
-                                     0x7f,
-                                     0x80,
-                                     0xff,
-                                     0x7fff,
-                                     0x8000,
-                                     0xffff,
-                                     0x7fffffff,
-                                     0x80000000,
-                                     0xffffffff,
-                                     0x7fffffffffffffffull,
-                                     0x8000000000000000ull};
     uint64_t v = (uint64_t)g_rand_int(rng) << 32 | g_rand_int(rng);
 
     switch (g_rand_int_range(rng, 0, 4)) {
@@ -412,20 +417,6 @@ static void test_conditions_inline(void)
         inline_cond_8,  inline_cond_9,  inline_cond_10, inline_cond_11,
         inline_cond_12, inline_cond_13, inline_cond_14, inline_cond_15,
     };
-    static const uint64_t edges[] = {0,
-                                     1,
-                                     0x7f,
-                                     0x80,
-                                     0xff,
-                                     0x7fff,
-                                     0x8000,
-                                     0xffff,
-                                     0x7fffffff,
-                                     0x80000000,
-                                     0xffffffff,
-                                     ~0ull,
-                                     0x8000000000000000ull,
-                                     0x7fffffffffffffffull};
     GRand *rng = g_rand_new_with_seed(3);
     CPUX86State env = {0};
 
